@@ -1,0 +1,57 @@
+// Package cmd holds the agentops command tree.
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/agentops-dev/agentops/cmd/exitcode"
+	runcmd "github.com/agentops-dev/agentops/cmd/run"
+	versioncmd "github.com/agentops-dev/agentops/cmd/version"
+	"github.com/agentops-dev/agentops/iostreams"
+)
+
+// NewCmdRoot builds the agentops root command.
+func NewCmdRoot(io *iostreams.IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "agentops <command>",
+		Short: "Observe any AI agent: wrap it, capture its OpenTelemetry spans, summarise the session",
+		Long: `agentops wraps an agent process in any language. It starts an embedded OTLP
+receiver, points the child's own OpenTelemetry SDK at it, runs the child
+untouched, and prints a session summary: LLM calls, tokens, tools, errors.`,
+		Example: `  agentops run -- python agent.py
+  agentops run -- node agent.js --task "summarise README"`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	root.AddCommand(runcmd.NewCmdRun(io, nil))
+	root.AddCommand(versioncmd.NewCmdVersion(io))
+	return root
+}
+
+// Execute runs the command line and exits the process with the right code:
+// the child's code for `run`, exitcode.Internal for our own failures, 2 for
+// usage errors.
+func Execute() {
+	io := iostreams.System()
+	err := NewCmdRoot(io).Execute()
+	if err == nil {
+		os.Exit(0)
+	}
+	var exit *exitcode.Error
+	if errors.As(err, &exit) {
+		if exit.Err != nil {
+			fmt.Fprintln(io.ErrOut, "agentops:", exit.Err)
+		}
+		os.Exit(exit.Code)
+	}
+	fmt.Fprintln(io.ErrOut, "agentops:", err)
+	fmt.Fprintln(io.ErrOut, "Run 'agentops --help' for usage.")
+	os.Exit(exitcode.Usage)
+}

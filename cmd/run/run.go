@@ -1,0 +1,145 @@
+// Package run implements `agentops run`.
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/agentops-dev/agentops/cmd/exitcode"
+	"github.com/agentops-dev/agentops/iostreams"
+	"github.com/agentops-dev/agentops/receiver"
+	"github.com/agentops-dev/agentops/record"
+	"github.com/agentops-dev/agentops/session"
+	"github.com/agentops-dev/agentops/summary"
+)
+
+// Options are the parsed flags and arguments of `agentops run`.
+type Options struct {
+	IO *iostreams.IOStreams
+
+	Command []string
+
+	Listen      string
+	Protocol    string
+	ServiceName string
+	NoAuth      bool
+	Drain       time.Duration
+	JSONPath    string
+}
+
+// NewCmdRun builds `agentops run`. runF replaces the work in tests of flag
+// parsing; nil means runRun.
+func NewCmdRun(io *iostreams.IOStreams, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: io}
+	c := &cobra.Command{
+		Use:   "run [flags] -- <command> [args...]",
+		Short: "Run an agent under a session and summarise its telemetry",
+		Long: `Run starts an embedded OTLP receiver on loopback, runs the command with
+OTEL_EXPORTER_OTLP_ENDPOINT, TRACEPARENT and friends pointing its own
+OpenTelemetry SDK at that receiver, and when the command exits prints a
+session summary on stderr. agentops exits with the command's exit code.
+
+Everything after the command name belongs to the command: put agentops flags
+before it, and use -- when the command itself starts with a dash.`,
+		Example: `  # Wrap a Python agent instrumented with opentelemetry-instrument
+  agentops run -- opentelemetry-instrument python agent.py
+
+  # Ask the child's SDK for OTLP/HTTP JSON instead of protobuf
+  agentops run --protocol http/json -- node agent.js
+
+  # Write the session as JSON for a CI step to read
+  agentops run --json session.json -- ./my-agent
+
+  # Keep the receiver open longer for children that export late
+  agentops run --drain 500ms -- ./my-agent --flag value`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return errors.New("no command to run: usage is 'agentops run [flags] -- <command> [args...]'")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Command = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return runRun(c.Context(), opts)
+		},
+	}
+	// Flags after the command name are the child's, not ours.
+	c.Flags().SetInterspersed(false)
+	f := c.Flags()
+	f.StringVar(&opts.Listen, "listen", "127.0.0.1:0", "address of the embedded OTLP receiver")
+	f.StringVar(&opts.Protocol, "protocol", "", "OTLP protocol to ask of the child: http/protobuf, http/json or grpc (default: the child's own setting, else http/protobuf)")
+	f.StringVar(&opts.ServiceName, "service-name", "agentops", "service.name of the session's own spans")
+	f.BoolVar(&opts.NoAuth, "no-auth", false, "accept OTLP requests without the session's bearer token")
+	f.DurationVar(&opts.Drain, "drain", session.DefaultDrain, "quiet time to wait for late exports after the child exits")
+	f.StringVar(&opts.JSONPath, "json", "", "also write the session (summary and events) as JSON to this file (- for stdout)")
+	return c
+}
+
+func runRun(ctx context.Context, opts *Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	switch opts.Protocol {
+	case "", "http/protobuf", "http/json", "grpc":
+	default:
+		return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("unknown --protocol %q: use http/protobuf, http/json or grpc", opts.Protocol)}
+	}
+	s, err := session.New(session.Options{
+		Command:     opts.Command[0],
+		Args:        opts.Command[1:],
+		Stdin:       opts.IO.In,
+		Stdout:      opts.IO.Out,
+		Stderr:      opts.IO.ErrOut,
+		ServiceName: opts.ServiceName,
+		Protocol:    opts.Protocol,
+		Receiver:    receiver.Config{Addr: opts.Listen},
+		NoAuth:      opts.NoAuth,
+		Drain:       opts.Drain,
+	})
+	if err != nil {
+		return &exitcode.Error{Code: exitcode.Internal, Err: err}
+	}
+	rec, err := s.Run(ctx)
+	if err != nil {
+		return &exitcode.Error{Code: exitcode.Internal, Err: fmt.Errorf("%w (try --listen 127.0.0.1:0)", err)}
+	}
+	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	_ = s.Shutdown(flushCtx)
+	cancel()
+	if rec.StartError != "" {
+		fmt.Fprintln(opts.IO.ErrOut, "agentops:", rec.StartError)
+	}
+	_ = summary.Render(opts.IO.ErrOut, rec, summary.Options{Color: opts.IO.ColorErr(), Width: opts.IO.TerminalWidth()})
+	if opts.JSONPath != "" {
+		if err := writeJSON(opts, rec); err != nil {
+			// Telemetry never changes the child's exit code; say it and go on.
+			fmt.Fprintf(opts.IO.ErrOut, "agentops: write --json %s: %v\n", opts.JSONPath, err)
+		}
+	}
+	if rec.ExitCode != 0 {
+		return &exitcode.Error{Code: rec.ExitCode}
+	}
+	return nil
+}
+
+func writeJSON(opts *Options, rec *record.Session) error {
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if opts.JSONPath == "-" {
+		_, err = opts.IO.Out.Write(b)
+		return err
+	}
+	return os.WriteFile(opts.JSONPath, b, 0o644)
+}

@@ -1,0 +1,26 @@
+// Package version implements `agentops version`.
+package version
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/agentops-dev/agentops/internal/buildinfo"
+	"github.com/agentops-dev/agentops/iostreams"
+)
+
+// NewCmdVersion builds `agentops version`.
+func NewCmdVersion(io *iostreams.IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "Print the agentops version",
+		Example: "  agentops version",
+		Args:    cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprintf(io.Out, "agentops %s (%s, %s/%s)\n", buildinfo.String(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return err
+		},
+	}
+}

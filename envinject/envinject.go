@@ -1,0 +1,197 @@
+// Package envinject computes the environment of the wrapped child: the
+// parent's environment with the OpenTelemetry SDK settings that point the
+// child's own SDK at the session's embedded receiver and parent its spans
+// under the session span. It is pure: no I/O, no globals.
+package envinject
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Facts are what the session knows that the child's environment must carry.
+type Facts struct {
+	// Endpoint is the base URL of the embedded receiver, e.g. http://127.0.0.1:4318.
+	Endpoint string
+	// Protocol is the OTLP protocol the child should use ("http/protobuf",
+	// "http/json" or "grpc"). Empty keeps an inherited OTEL_EXPORTER_OTLP_PROTOCOL
+	// or falls back to http/protobuf.
+	Protocol string
+	// Headers are sent by the child's exporter with every request (the
+	// receiver's bearer token). When non-empty they replace inherited headers,
+	// which belong to the user's upstream collector, not to us.
+	Headers map[string]string
+	// TraceParent is the W3C traceparent of the session root span.
+	TraceParent string
+	// TraceState is the W3C tracestate to pass along, if any.
+	TraceState string
+	// SessionID is the AgentOps session id.
+	SessionID string
+	// ResourceAttributes are merged into OTEL_RESOURCE_ATTRIBUTES; on a key
+	// clash ours win, every other user attribute is kept.
+	ResourceAttributes map[string]string
+	// Defaults are set only when the parent environment has no value for them
+	// (for example OTEL_BSP_SCHEDULE_DELAY, so a child that exits without
+	// flushing has still sent most spans).
+	Defaults map[string]string
+}
+
+// Variables that the user's environment may carry for their own upstream and
+// that would route the child's telemetry away from the session.
+var overridden = []string{
+	"OTEL_EXPORTER_OTLP_ENDPOINT",
+	"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+	"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+	"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+	"OTEL_EXPORTER_OTLP_PROTOCOL",
+	"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+	"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL",
+	"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+	"OTEL_TRACES_EXPORTER",
+	"OTEL_SDK_DISABLED",
+	"TRACEPARENT",
+	"TRACESTATE",
+	"OTEL_RESOURCE_ATTRIBUTES",
+	"AGENTOPS_SESSION_ID",
+}
+
+// Variables dropped when we inject headers: the user's upstream credentials
+// must not leak to the embedded receiver, and per-signal headers would win
+// over ours in the SDKs.
+var headerVars = []string{
+	"OTEL_EXPORTER_OTLP_HEADERS",
+	"OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+	"OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+	"OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+}
+
+// ChildEnv returns the child's environment, given the parent's in
+// os.Environ form ("KEY=value"). Order of the parent's variables is kept;
+// injected variables follow in a fixed order.
+func ChildEnv(parent []string, f Facts) []string {
+	drop := map[string]bool{}
+	for _, k := range overridden {
+		drop[k] = true
+	}
+	if len(f.Headers) > 0 {
+		for _, k := range headerVars {
+			drop[k] = true
+		}
+	}
+	inherited := map[string]string{}
+	out := make([]string, 0, len(parent)+16)
+	for _, kv := range parent {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		inherited[k] = v
+		if drop[k] {
+			continue
+		}
+		out = append(out, kv)
+	}
+
+	protocol := f.Protocol
+	if protocol == "" {
+		protocol = inherited["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"]
+	}
+	if protocol == "" {
+		protocol = inherited["OTEL_EXPORTER_OTLP_PROTOCOL"]
+	}
+	if protocol == "" {
+		protocol = "http/protobuf"
+	}
+	add := func(k, v string) { out = append(out, k+"="+v) }
+	add("OTEL_EXPORTER_OTLP_ENDPOINT", f.Endpoint)
+	add("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
+	add("OTEL_TRACES_EXPORTER", "otlp")
+	if len(f.Headers) > 0 {
+		add("OTEL_EXPORTER_OTLP_HEADERS", encodeList(f.Headers))
+	}
+	if f.TraceParent != "" {
+		add("TRACEPARENT", f.TraceParent)
+		if f.TraceState != "" {
+			add("TRACESTATE", f.TraceState)
+		}
+	}
+	if attrs := MergeResourceAttributes(inherited["OTEL_RESOURCE_ATTRIBUTES"], f.ResourceAttributes); attrs != "" {
+		add("OTEL_RESOURCE_ATTRIBUTES", attrs)
+	}
+	if f.SessionID != "" {
+		add("AGENTOPS_SESSION_ID", f.SessionID)
+	}
+	for _, k := range sortedKeys(f.Defaults) {
+		if _, set := inherited[k]; !set && !drop[k] {
+			add(k, f.Defaults[k])
+		}
+	}
+	return out
+}
+
+// MergeResourceAttributes merges ours into the user's OTEL_RESOURCE_ATTRIBUTES
+// value (a W3C-baggage-like "k=v,k2=v2" list, values percent-encoded). The
+// user's attributes keep their order and encoding; ours are appended, and on a
+// key clash ours replace theirs.
+func MergeResourceAttributes(user string, ours map[string]string) string {
+	var parts []string
+	for _, item := range strings.Split(user, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		k, _, _ := strings.Cut(item, "=")
+		if _, clash := ours[strings.TrimSpace(k)]; clash {
+			continue
+		}
+		parts = append(parts, item)
+	}
+	if len(ours) > 0 {
+		parts = append(parts, encodeList(ours))
+	}
+	return strings.Join(parts, ",")
+}
+
+// encodeList renders a map as "k=v,k2=v2", sorted by key, with values
+// percent-encoded as the OpenTelemetry environment specification requires for
+// OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS.
+func encodeList(m map[string]string) string {
+	var b strings.Builder
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(percentEncode(m[k]))
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// percentEncode escapes every byte outside RFC 3986's unreserved set (plus
+// ':', '/' and '@', which no decoder misreads), so commas, equals signs and
+// spaces in a value cannot split the list.
+func percentEncode(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c == ':', c == '/', c == '@':
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,98 @@
+// Command testagent is a stand-in AI agent for agentops' end-to-end tests
+// and benchmarks. It uses the real OpenTelemetry Go SDK, configured only
+// from the environment that agentops injects (OTEL_EXPORTER_OTLP_*,
+// TRACEPARENT), and emits GenAI-convention spans: an agent span with LLM
+// and tool calls under it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+
+	"go.opentelemetry.io/contrib/propagators/envcar"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+func main() {
+	llmCalls := flag.Int("llm", 3, "LLM calls to make")
+	inTokens := flag.Int("input-tokens", 100, "input tokens per LLM call")
+	outTokens := flag.Int("output-tokens", 20, "output tokens per LLM call")
+	model := flag.String("model", "gpt-4o-mini", "model name")
+	tools := flag.Int("tools", 2, "tool calls to make")
+	fail := flag.Bool("fail-tool", false, "make the last tool call fail")
+	exit := flag.Int("exit", 0, "exit code")
+	spans := flag.Int("spans", 0, "extra plain spans, for load")
+	noShutdown := flag.Bool("no-shutdown", false, "exit without flushing the SDK")
+	flag.Parse()
+
+	ctx := context.Background()
+	exp, err := newExporter(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testagent:", err)
+		os.Exit(70)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
+	// Parent our spans under the caller's span, as an SDK does with TRACEPARENT.
+	ctx = propagation.TraceContext{}.Extract(ctx, &envcar.Carrier{})
+	tr := tp.Tracer("testagent")
+
+	ctx, agent := tr.Start(ctx, "invoke_agent testagent", trace.WithAttributes(
+		attribute.String("gen_ai.operation.name", "invoke_agent"),
+		attribute.String("gen_ai.agent.name", "testagent"),
+	))
+	for i := 0; i < *llmCalls; i++ {
+		_, s := tr.Start(ctx, "chat "+*model, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+			attribute.String("gen_ai.operation.name", "chat"),
+			attribute.String("gen_ai.provider.name", "openai"),
+			attribute.String("gen_ai.request.model", *model),
+			attribute.String("gen_ai.response.model", *model),
+			attribute.Int("gen_ai.usage.input_tokens", *inTokens),
+			attribute.Int("gen_ai.usage.output_tokens", *outTokens),
+		))
+		s.End()
+	}
+	for i := 0; i < *tools; i++ {
+		_, s := tr.Start(ctx, "execute_tool search", trace.WithAttributes(
+			attribute.String("gen_ai.operation.name", "execute_tool"),
+			attribute.String("gen_ai.tool.name", "search"),
+			attribute.String("gen_ai.tool.call.arguments", `{"q":"call `+strconv.Itoa(i)+`"}`),
+		))
+		if *fail && i == *tools-1 {
+			s.RecordError(errors.New("search backend timed out"))
+			s.SetStatus(codes.Error, "search backend timed out")
+		}
+		s.End()
+	}
+	for i := 0; i < *spans; i++ {
+		_, s := tr.Start(ctx, "step")
+		s.End()
+	}
+	agent.End()
+	fmt.Println("testagent done")
+	if !*noShutdown {
+		if err := tp.Shutdown(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, "testagent: shutdown:", err)
+		}
+	}
+	os.Exit(*exit)
+}
+
+// newExporter builds the OTLP exporter the environment asks for: the Go
+// SDK's HTTP exporter reads OTEL_EXPORTER_OTLP_PROTOCOL itself (http/protobuf
+// or http/json); gRPC is a different exporter.
+func newExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
+	if os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL") == "grpc" {
+		return otlptracegrpc.New(ctx)
+	}
+	return otlptracehttp.New(ctx)
+}

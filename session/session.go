@@ -1,0 +1,248 @@
+// Package session owns one `agentops run`: the session id, its own
+// OpenTelemetry TracerProvider and root span, the embedded receiver, the
+// child process, and the lifecycle start → wait → drain → flush.
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	sdkresource "go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/agentops-dev/agentops/envinject"
+	"github.com/agentops-dev/agentops/receiver"
+	"github.com/agentops-dev/agentops/record"
+	"github.com/agentops-dev/agentops/runner"
+)
+
+// Attribute keys the session sets on its resource and root span.
+const (
+	AttrSessionID = "agentops.session.id"
+	AttrSpanKind  = "agentops.span.kind"
+)
+
+// DefaultDrain is how long the receiver must be quiet after the child exits
+// before the session closes it: long enough for an export already on the
+// wire to be accepted, short enough not to be noticed.
+const DefaultDrain = 50 * time.Millisecond
+
+// Options configure a session.
+type Options struct {
+	// Command and Args are the child to run.
+	Command string
+	Args    []string
+	// Env is the parent environment the child's is derived from; nil means os.Environ().
+	Env []string
+	// Dir is the child's working directory; empty means ours.
+	Dir string
+	// Stdin, Stdout and Stderr are the child's streams.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// ServiceName is the session resource's service.name; empty means "agentops".
+	ServiceName string
+	// Protocol is the OTLP protocol injected into the child; empty keeps the
+	// child's own choice or http/protobuf.
+	Protocol string
+	// Receiver configures the embedded receiver.
+	Receiver receiver.Config
+	// NoAuth turns off the receiver's bearer token.
+	NoAuth bool
+	// Drain is the quiet period after the child's exit; 0 means DefaultDrain.
+	Drain time.Duration
+	// DrainTimeout bounds the whole drain; 0 means 5s.
+	DrainTimeout time.Duration
+	// SpanProcessors receive the session's own spans and, in the same
+	// pipeline, the child's.
+	SpanProcessors []sdktrace.SpanProcessor
+}
+
+// Session is one running session.
+type Session struct {
+	opts     Options
+	id       string
+	tp       *sdktrace.TracerProvider
+	sink     *Sink
+	receiver *receiver.Receiver
+}
+
+// New prepares a session: an id and its TracerProvider. Nothing runs yet.
+func New(opts Options) (*Session, error) {
+	if opts.Env == nil {
+		opts.Env = os.Environ()
+	}
+	if opts.ServiceName == "" {
+		opts.ServiceName = "agentops"
+	}
+	if opts.Drain == 0 {
+		opts.Drain = DefaultDrain
+	}
+	if opts.DrainTimeout == 0 {
+		opts.DrainTimeout = 5 * time.Second
+	}
+	s := &Session{opts: opts, id: uuid.NewString()}
+	res, err := sdkresource.Merge(sdkresource.Empty(), sdkresource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName(opts.ServiceName),
+		attribute.String(AttrSessionID, s.id),
+	))
+	if err != nil {
+		return nil, fmt.Errorf("session resource: %w", err)
+	}
+	tpOpts := []sdktrace.TracerProviderOption{
+		sdktrace.WithResource(res),
+		// The local record is always complete; sampling for remote backends
+		// is the exporters' decision, not the provider's.
+		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+	}
+	for _, p := range opts.SpanProcessors {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+	}
+	s.tp = sdktrace.NewTracerProvider(tpOpts...)
+	s.sink = newSink()
+	return s, nil
+}
+
+// ID is the session id.
+func (s *Session) ID() string { return s.id }
+
+// Run runs the child under the session and returns the session's record.
+// The error is non-nil only when the session itself could not run (the
+// receiver could not start); a child that fails or cannot be found is
+// reported in the record, with the shell's exit code.
+func (s *Session) Run(ctx context.Context) (*record.Session, error) {
+	rec := &record.Session{
+		ID:      s.id,
+		Command: append([]string{s.opts.Command}, s.opts.Args...),
+		Dir:     s.opts.Dir,
+		Start:   time.Now(),
+	}
+	if rec.Dir == "" {
+		rec.Dir, _ = os.Getwd()
+	}
+
+	rcfg := s.opts.Receiver
+	token := ""
+	if !s.opts.NoAuth {
+		token = newToken()
+		rcfg.Token = token
+	}
+	s.receiver = receiver.New(rcfg, s.sink)
+	if err := s.receiver.Start(ctx); err != nil {
+		_ = s.tp.Shutdown(context.Background())
+		return nil, fmt.Errorf("start the embedded OTLP receiver: %w", err)
+	}
+	rec.Endpoint = s.receiver.Endpoint()
+
+	tracer := s.tp.Tracer("github.com/agentops-dev/agentops/session")
+	spanCtx, root := tracer.Start(ctx, "agentops.session "+s.opts.Command,
+		trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithTimestamp(rec.Start),
+		trace.WithAttributes(
+			attribute.String(AttrSpanKind, "session"),
+			attribute.String(AttrSessionID, s.id),
+			attribute.String("process.command", s.opts.Command),
+			attribute.StringSlice("process.command_args", rec.Command),
+		))
+	sc := root.SpanContext()
+	rec.TraceID, rec.RootSpanID = sc.TraceID().String(), sc.SpanID().String()
+
+	facts := envinject.Facts{
+		Endpoint:           rec.Endpoint,
+		Protocol:           s.opts.Protocol,
+		TraceParent:        traceParent(spanCtx),
+		TraceState:         sc.TraceState().String(),
+		SessionID:          s.id,
+		ResourceAttributes: map[string]string{AttrSessionID: s.id},
+	}
+	if token != "" {
+		facts.Headers = map[string]string{"Authorization": "Bearer " + token}
+	}
+	childEnv := envinject.ChildEnv(s.opts.Env, facts)
+	rec.InjectedEnv = changedNames(s.opts.Env, childEnv)
+
+	res, runErr := runner.Run(ctx, runner.Config{
+		Command: s.opts.Command,
+		Args:    s.opts.Args,
+		Env:     childEnv,
+		Dir:     s.opts.Dir,
+		Stdin:   s.opts.Stdin,
+		Stdout:  s.opts.Stdout,
+		Stderr:  s.opts.Stderr,
+		OnStart: func(pid int) { root.SetAttributes(attribute.Int("process.pid", pid)) },
+	})
+	rec.PID, rec.ExitCode = res.PID, res.ExitCode
+	if res.Signal != 0 {
+		rec.Signal = res.Signal.String()
+	}
+	if runErr != nil {
+		rec.StartError = runErr.Error()
+	}
+
+	// The child is gone, but its last export may still be on the wire.
+	drainCtx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
+	_ = s.receiver.Drain(drainCtx, s.opts.Drain)
+	_ = s.receiver.Shutdown(drainCtx)
+	cancel()
+	rec.End = time.Now()
+
+	root.SetAttributes(attribute.Int("process.exit.code", rec.ExitCode))
+	switch {
+	case runErr != nil:
+		root.SetStatus(codes.Error, runErr.Error())
+	case rec.ExitCode != 0:
+		root.SetStatus(codes.Error, "child exited with code "+strconv.Itoa(rec.ExitCode))
+	}
+	root.End(trace.WithTimestamp(rec.End))
+	s.sink.fill(rec)
+	return rec, nil
+}
+
+// Shutdown flushes the session's span processors (and so its exporters),
+// bounded by ctx.
+func (s *Session) Shutdown(ctx context.Context) error {
+	return s.tp.Shutdown(ctx)
+}
+
+// traceParent renders the W3C traceparent of the root span. The sampled flag
+// is always set: a 00 flag would silence the child's parent-based sampler.
+func traceParent(ctx context.Context) string {
+	carrier := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, carrier)
+	return carrier.Get("traceparent")
+}
+
+func newToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// changedNames lists the variables of child that the parent does not have
+// with the same value: what the session injected or overrode.
+func changedNames(parent, child []string) []string {
+	had := make(map[string]bool, len(parent))
+	for _, kv := range parent {
+		had[kv] = true
+	}
+	var names []string
+	for _, kv := range child {
+		if !had[kv] {
+			name, _, _ := strings.Cut(kv, "=")
+			names = append(names, name)
+		}
+	}
+	return names
+}
