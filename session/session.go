@@ -68,6 +68,9 @@ type Options struct {
 	// SpanProcessors receive the session's own spans and, in the same
 	// pipeline, the child's.
 	SpanProcessors []sdktrace.SpanProcessor
+	// Consumers receive every batch the child sends, after the session has
+	// counted it (for example the local store). They must not modify it.
+	Consumers []receiver.Sink
 }
 
 // Session is one running session.
@@ -111,7 +114,7 @@ func New(opts Options) (*Session, error) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
 	s.tp = sdktrace.NewTracerProvider(tpOpts...)
-	s.sink = newSink()
+	s.sink = newSink(opts.Consumers)
 	return s, nil
 }
 

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -9,12 +10,16 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/agentops-dev/agentops/events"
+	"github.com/agentops-dev/agentops/receiver"
 	"github.com/agentops-dev/agentops/record"
 )
 
-// Sink receives the child's telemetry from the receiver and keeps the
-// session's counts and events.
+// Sink receives the child's telemetry from the receiver, keeps the
+// session's counts and events, and hands every batch on to the session's
+// consumers (the export pipeline, the local store, ...).
 type Sink struct {
+	consumers []receiver.Sink
+
 	mu      sync.Mutex
 	spans   int64
 	logs    int64
@@ -23,10 +28,20 @@ type Sink struct {
 	events  []events.Event
 }
 
-func newSink() *Sink { return &Sink{} }
+func newSink(consumers []receiver.Sink) *Sink { return &Sink{consumers: consumers} }
 
-// ConsumeTraces converts every span into events and counts it.
-func (k *Sink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
+// ConsumeTraces converts every span into events, counts it, and passes the
+// batch on.
+func (k *Sink) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	k.tallyTraces(td)
+	var errs []error
+	for _, c := range k.consumers {
+		errs = append(errs, c.ConsumeTraces(ctx, td))
+	}
+	return errors.Join(errs...)
+}
+
+func (k *Sink) tallyTraces(td ptrace.Traces) {
 	var evs []events.Event
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -45,23 +60,30 @@ func (k *Sink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 		k.totals.Add(e)
 	}
 	k.events = append(k.events, evs...)
-	return nil
 }
 
-// ConsumeLogs counts log records.
-func (k *Sink) ConsumeLogs(_ context.Context, ld plog.Logs) error {
+// ConsumeLogs counts log records and passes the batch on.
+func (k *Sink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	k.logs += int64(ld.LogRecordCount())
-	return nil
+	k.mu.Unlock()
+	var errs []error
+	for _, c := range k.consumers {
+		errs = append(errs, c.ConsumeLogs(ctx, ld))
+	}
+	return errors.Join(errs...)
 }
 
-// ConsumeMetrics counts metric data points.
-func (k *Sink) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
+// ConsumeMetrics counts metric data points and passes the batch on.
+func (k *Sink) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	k.metrics += int64(md.DataPointCount())
-	return nil
+	k.mu.Unlock()
+	var errs []error
+	for _, c := range k.consumers {
+		errs = append(errs, c.ConsumeMetrics(ctx, md))
+	}
+	return errors.Join(errs...)
 }
 
 // fill copies the counts and events into rec.
