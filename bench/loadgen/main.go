@@ -1,0 +1,286 @@
+// Command loadgen is the benchmark's agent: configured like any OpenTelemetry
+// SDK from OTEL_EXPORTER_OTLP_* (so `agentops run -- loadgen` points it at
+// the session's receiver), it pre-encodes realistic span batches and sends
+// them as fast as the receiver accepts them from several concurrent clients,
+// then prints what it measured as key=value pairs on stdout.
+//
+//	agentops run -- loadgen -spans 1000000 -clients 4
+//	agentops run -- loadgen -spans 0 -stamp      # exit-to-summary probe
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/agentops-dev/agentops/bench/spangen"
+)
+
+type config struct {
+	spans    int
+	batch    int
+	clients  int
+	variants int
+	protocol string
+	stamp    bool
+	endpoint string
+	headers  map[string]string
+}
+
+func main() {
+	cfg := config{}
+	flag.IntVar(&cfg.spans, "spans", 100_000, "spans to send in total (rounded up to whole batches)")
+	flag.IntVar(&cfg.batch, "batch", 512, "spans per export request")
+	flag.IntVar(&cfg.clients, "clients", 4, "concurrent clients, one connection each")
+	flag.IntVar(&cfg.variants, "variants", 8, "distinct pre-encoded batches to cycle through")
+	flag.StringVar(&cfg.protocol, "protocol", "", "http/protobuf, http/json or grpc (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)")
+	flag.BoolVar(&cfg.stamp, "stamp", false, "print child_exit_ns=<wall clock> on stdout as the very last action")
+	flag.Parse()
+	if cfg.protocol == "" {
+		cfg.protocol = first(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"), os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL"), "http/protobuf")
+	}
+	cfg.endpoint = first(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
+	cfg.headers = parseHeaders(first(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS"), os.Getenv("OTEL_EXPORTER_OTLP_HEADERS")))
+
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+	if cfg.stamp {
+		fmt.Printf("child_exit_ns=%d\n", time.Now().UnixNano())
+	}
+}
+
+func run(cfg config) error {
+	if cfg.spans <= 0 {
+		return nil
+	}
+	if cfg.endpoint == "" {
+		return errors.New("OTEL_EXPORTER_OTLP_ENDPOINT is not set: run me under `agentops run --`")
+	}
+	if cfg.batch <= 0 || cfg.clients <= 0 || cfg.variants <= 0 {
+		return errors.New("-batch, -clients and -variants must be positive")
+	}
+	bodies, err := encode(cfg)
+	if err != nil {
+		return err
+	}
+	send, closeFn, err := sender(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+
+	batches := (cfg.spans + cfg.batch - 1) / cfg.batch
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, cfg.clients)
+	start := time.Now()
+	for c := 0; c < cfg.clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(batches) {
+					return
+				}
+				if err := send(c, bodies[i%int64(len(bodies))]); err != nil {
+					errs[c] = err
+					next.Store(int64(batches))
+					return
+				}
+			}
+		}(c)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	sent := batches * cfg.batch
+	fmt.Printf("protocol=%s spans=%d batch=%d clients=%d elapsed_ms=%.1f spans_per_s=%.0f parent_hwm_kib=%d self_hwm_kib=%d\n",
+		cfg.protocol, sent, cfg.batch, cfg.clients, float64(elapsed.Microseconds())/1000,
+		float64(sent)/elapsed.Seconds(), hwmKiB(os.Getppid()), hwmKiB(os.Getpid()))
+	return nil
+}
+
+// encode builds the batches once, so that sending costs the client as little
+// as possible and the measurement is of the receiver.
+func encode(cfg config) ([][]byte, error) {
+	n := min(cfg.variants, (cfg.spans+cfg.batch-1)/cfg.batch)
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		req := ptraceotlp.NewExportRequestFromTraces(spangen.Traces(cfg.batch, uint64(i), spangen.DefaultMix))
+		var err error
+		if cfg.protocol == "http/json" {
+			bodies[i], err = req.MarshalJSON()
+		} else {
+			bodies[i], err = req.MarshalProto()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("encode batch: %w", err)
+		}
+	}
+	return bodies, nil
+}
+
+type sendFunc func(client int, body []byte) error
+
+func sender(cfg config) (sendFunc, func(), error) {
+	switch cfg.protocol {
+	case "http/protobuf", "http/json":
+		return httpSender(cfg)
+	case "grpc":
+		return grpcSender(cfg)
+	}
+	return nil, nil, fmt.Errorf("unknown protocol %q: use http/protobuf, http/json or grpc", cfg.protocol)
+}
+
+func httpSender(cfg config) (sendFunc, func(), error) {
+	target := cfg.endpoint
+	if os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" {
+		target = strings.TrimRight(target, "/") + "/v1/traces"
+	}
+	contentType := "application/x-protobuf"
+	if cfg.protocol == "http/json" {
+		contentType = "application/json"
+	}
+	// One client per worker, so each has its own keep-alive connection.
+	clients := make([]*http.Client, cfg.clients)
+	for i := range clients {
+		clients[i] = &http.Client{Transport: &http.Transport{
+			Proxy:               nil,
+			DisableCompression:  true,
+			MaxIdleConnsPerHost: 1,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		}}
+	}
+	send := func(c int, body []byte) error {
+		req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", contentType)
+		for k, v := range cfg.headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := clients[c].Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		msg, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("POST %s: %s: %q", target, resp.Status, msg)
+		}
+		return nil
+	}
+	closeFn := func() {
+		for _, c := range clients {
+			c.CloseIdleConnections()
+		}
+	}
+	return send, closeFn, nil
+}
+
+// rawCodec sends the pre-encoded request bytes as they are and ignores the
+// (empty) response, so gRPC costs the client no marshalling either.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error)   { return *(v.(*[]byte)), nil }
+func (rawCodec) Unmarshal(_ []byte, _ any) error { return nil }
+func (rawCodec) Name() string                    { return "proto" }
+
+const grpcExportMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+func grpcSender(cfg config) (sendFunc, func(), error) {
+	target := cfg.endpoint
+	if u, err := url.Parse(cfg.endpoint); err == nil && u.Host != "" {
+		target = u.Host
+	}
+	md := metadata.New(nil)
+	for k, v := range cfg.headers {
+		md.Set(strings.ToLower(k), v)
+	}
+	conns := make([]*grpc.ClientConn, cfg.clients)
+	for i := range conns {
+		conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return nil, nil, fmt.Errorf("grpc client for %s: %w", target, err)
+		}
+		conns[i] = conn
+	}
+	send := func(c int, body []byte) error {
+		ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), md), 30*time.Second)
+		defer cancel()
+		var resp []byte
+		return conns[c].Invoke(ctx, grpcExportMethod, &body, &resp, grpc.ForceCodec(rawCodec{}))
+	}
+	closeFn := func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}
+	return send, closeFn, nil
+}
+
+// parseHeaders reads the OTEL_EXPORTER_OTLP_HEADERS format: comma-separated
+// key=value pairs, values URL-encoded.
+func parseHeaders(s string) map[string]string {
+	h := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		if dv, err := url.QueryUnescape(strings.TrimSpace(v)); err == nil {
+			v = dv
+		}
+		h[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return h
+}
+
+// hwmKiB is a process's peak resident set size (VmHWM) in KiB, or -1.
+func hwmKiB(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

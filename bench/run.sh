@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# bench/run.sh: measures agentops end to end and prints a Markdown table.
+#
+#   bash bench/run.sh              # full run (about 3 minutes on 2 cores)
+#   BENCH_QUICK=1 bash bench/run.sh  # fewer runs and spans, for a quick look
+#
+# 1. wrapper overhead   `agentops run -- true` vs `true` (hyperfine, /usr/bin/time)
+# 2. ingest throughput  spans/s through the embedded receiver and the whole
+#                       session path, 512-span batches from 4 concurrent clients
+# 3. memory             peak RSS of a session receiving 100k, 1M (and 10M) spans
+# 4. exit-to-summary    child's exit → first byte of the summary on stderr
+#
+# Raw outputs stay in $BENCH_OUT (default: a fresh temp dir). Installs
+# hyperfine, time and jq with apt-get when they are missing and we are root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+QUICK=${BENCH_QUICK:-0}
+OUT=${BENCH_OUT:-$(mktemp -d -t agentops-bench.XXXXXX)}
+BIN="$OUT/bin"
+mkdir -p "$BIN"
+
+need() { # need COMMAND DEBIAN-PACKAGE
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing $2 ..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }
+  fi
+  command -v "$1" >/dev/null 2>&1 || { echo "bench: $1 is missing: install the Debian package $2" >&2; exit 1; }
+}
+need hyperfine hyperfine
+need jq jq
+[ -x /usr/bin/time ] || need /usr/bin/time time
+TIME=/usr/bin/time
+
+echo "building into $BIN ..." >&2
+go build -o "$BIN/agentops" .
+go build -o "$BIN/loadgen" ./bench/loadgen
+go build -o "$BIN/exitlat" ./bench/exitlat
+A="$BIN/agentops"
+L="$BIN/loadgen"
+
+# A store (once agentops has one) must not write into the user's history.
+export AGENTOPS_STORE="$OUT/store"
+export NO_COLOR=1
+
+if [ "$QUICK" = 1 ]; then
+  HF_RUNS=50 RSS_RUNS=5 TP_RUNS=1 TP_SPANS=300000 MEM_SPANS="100000 1000000" LAT_RUNS=10
+else
+  HF_RUNS=300 RSS_RUNS=21 TP_RUNS=3 TP_SPANS=1000000 MEM_SPANS="100000 1000000 10000000" LAT_RUNS=30
+fi
+
+kv() { # kv KEY LINE: the value of KEY=value in LINE
+  sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"
+}
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "n/a"; else print v[int((NR+1)/2)]}'; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
+
+rows=()
+row() { rows+=("| $1 | $2 | $3 |"); }
+
+# 1. Wrapper overhead ---------------------------------------------------------
+echo "1/4 wrapper overhead ($HF_RUNS runs each) ..." >&2
+hyperfine -N --style none --warmup 20 --runs "$HF_RUNS" --export-json "$OUT/overhead.json" \
+  'true' "$A run -- true" >"$OUT/overhead.txt" 2>&1
+read -r base_med base_sd < <(jq -r '.results[0] | "\(.median*1000) \(.stddev*1000)"' "$OUT/overhead.json")
+read -r wrap_med wrap_sd < <(jq -r '.results[1] | "\(.median*1000) \(.stddev*1000)"' "$OUT/overhead.json")
+added=$(awk -v a="$wrap_med" -v b="$base_med" 'BEGIN {printf "%.2f", a-b}')
+row "wrapper overhead: added median wall time, \`agentops run -- true\` vs \`true\`" \
+  "**$added ms** (median $(printf %.2f "$wrap_med") ± $(printf %.2f "$wrap_sd") ms vs $(printf %.2f "$base_med") ± $(printf %.2f "$base_sd") ms)" "≤ 10 ms"
+
+rss_of() { for _ in $(seq "$RSS_RUNS"); do $TIME -f '%M' "$@" 2>&1 >/dev/null | tail -1; done | median; }
+rss_wrap=$(rss_of "$A" run -- true)
+rss_true=$(rss_of true)
+row "wrapper peak RSS, \`agentops run -- true\` (\`true\` alone)" "$(mib "$rss_wrap") MiB ($(mib "$rss_true") MiB)" "–"
+
+# 2. Ingest throughput ----------------------------------------------------------
+throughput() { # throughput PROTOCOL: median spans/s over TP_RUNS runs
+  local proto=$1 line rates=()
+  for i in $(seq "$TP_RUNS"); do
+    if ! line=$("$A" run --protocol "$proto" -- "$L" -spans "$TP_SPANS" -clients 4 -batch 512 2>"$OUT/tp-${proto//\//-}-$i.err"); then
+      echo "n/a"; return
+    fi
+    echo "$line" >>"$OUT/throughput.txt"
+    rates+=("$(kv spans_per_s "$line")")
+  done
+  printf '%s\n' "${rates[@]}" | median
+}
+for proto in http/protobuf grpc http/json; do
+  echo "2/4 ingest throughput over $proto ($TP_RUNS × $TP_SPANS spans) ..." >&2
+  r=$(throughput "$proto")
+  target="–"; [ "$proto" = http/protobuf ] && target="≥ 300k spans/s"
+  if [ "$r" = n/a ]; then
+    row "ingest throughput, OTLP $proto, 512-span batches, 4 clients" "n/a (see $OUT/tp-${proto//\//-}-1.err)" "$target"
+  else
+    row "ingest throughput, OTLP $proto, 512-span batches, 4 clients" "**$(awk -v r="$r" 'BEGIN {printf "%.0fk", r/1000}') spans/s**" "$target"
+  fi
+done
+
+# 3. Memory ---------------------------------------------------------------------
+for n in $MEM_SPANS; do
+  echo "3/4 memory: session receiving $n spans ..." >&2
+  line=$($TIME -f 'time_maxrss_kib=%M' "$A" run -- "$L" -spans "$n" -clients 4 2>"$OUT/mem-$n.err")
+  echo "$line" >>"$OUT/memory.txt"
+  peak=$(sed -n 's/.*time_maxrss_kib=\([0-9]*\).*/\1/p' "$OUT/mem-$n.err")
+  row "peak RSS of agentops, session receiving $(awk -v n="$n" 'BEGIN {if (n>=1e6) printf "%gM", n/1e6; else printf "%gk", n/1e3}') spans" \
+    "**$(mib "$peak") MiB** ($(mib "$(kv parent_hwm_kib "$line")") MiB when the last batch was acknowledged)" "≤ 100 MiB, flat"
+done
+
+# 4. Exit-to-summary ------------------------------------------------------------
+echo "4/4 exit-to-summary ($LAT_RUNS runs each) ..." >&2
+for n in 0 512; do
+  line=$("$BIN/exitlat" -runs "$LAT_RUNS" -- "$A" run -- "$L" -spans "$n" -stamp)
+  echo "spans=$n $line" >>"$OUT/exitlat.txt"
+  row "exit-to-summary, child sent $n spans just before exiting (median, p90)" \
+    "**$(kv summary_median_ms "$line") ms**, p90 $(kv summary_p90_ms "$line") ms" "≤ 50 ms"
+done
+
+# Report ------------------------------------------------------------------------
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+echo
+echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(go version | cut -d' ' -f3), Linux $(uname -r)," \
+  "agentops $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%d)."
+echo
+echo "| measure | result | target |"
+echo "|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "raw outputs: $OUT" >&2
