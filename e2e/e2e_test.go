@@ -95,6 +95,10 @@ func TestRunCarriesGoSDKSpans(t *testing.T) {
 		{name: "http/json", flags: []string{"--protocol", "http/json"}},
 		{name: "http/protobuf gzip", env: []string{"OTEL_EXPORTER_OTLP_COMPRESSION=gzip"}, exit: 1},
 		{name: "http/json gzip", env: []string{"OTEL_EXPORTER_OTLP_COMPRESSION=gzip"}, flags: []string{"--protocol", "http/json"}},
+		// The Go SDK's gRPC exporter on the same port: the http:// endpoint
+		// alone makes it connect without TLS.
+		{name: "grpc", flags: []string{"--protocol", "grpc"}},
+		{name: "grpc gzip exit 2", env: []string{"OTEL_EXPORTER_OTLP_COMPRESSION=gzip"}, flags: []string{"--protocol", "grpc"}, exit: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,11 +1,8 @@
 package receiver
 
 import (
-	"compress/gzip"
 	"crypto/subtle"
-	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -24,59 +21,58 @@ const (
 	PathMetrics = "/v1/metrics"
 )
 
-// exportFunc decodes one request body with enc, hands it to the sink and
-// returns the encoded response.
-type exportFunc func(r *http.Request, enc encoder, body []byte) ([]byte, error)
+// signalFunc decodes a request body with enc, exports it and returns the
+// encoded response.
+type signalFunc func(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error)
 
-// errDecode marks a body that could not be decoded: a permanent 400.
-var errDecode = errors.New("decode")
-
-// errTooLarge marks a body above the size limit: 413.
-var errTooLarge = errors.New("request body too large")
-
+// handler routes gRPC (HTTP/2 with an application/grpc content type) to the
+// gRPC server and everything else to the OTLP/HTTP handlers.
 func (r *Receiver) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(PathTraces, r.signalHandler(r.exportTraces))
-	mux.Handle(PathLogs, r.signalHandler(r.exportLogs))
-	mux.Handle(PathMetrics, r.signalHandler(r.exportMetrics))
+	mux.Handle(PathTraces, r.signalHandler(httpTraces))
+	mux.Handle(PathLogs, r.signalHandler(httpLogs))
+	mux.Handle(PathMetrics, r.signalHandler(httpMetrics))
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
-		writeStatus(w, protoEncoder{}, http.StatusNotFound, fmt.Sprintf("unknown path %q: OTLP/HTTP paths are %s, %s and %s", req.URL.Path, PathTraces, PathLogs, PathMetrics))
+		enc, _ := encoderFor(req.Header.Get("Content-Type"))
+		writeStatus(w, enc, http.StatusNotFound, fmt.Sprintf("unknown path %q: OTLP/HTTP paths are %s, %s and %s", req.URL.Path, PathTraces, PathLogs, PathMetrics))
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.ProtoMajor == 2 && strings.HasPrefix(req.Header.Get("Content-Type"), "application/grpc") {
+			r.serveGRPC(w, req)
+			return
+		}
+		mux.ServeHTTP(w, req)
+	})
 }
 
-func (r *Receiver) signalHandler(export exportFunc) http.Handler {
+// signalHandler checks a request in the order the OTLP/HTTP spec's failure
+// table implies (method, token, content type, size, decoding) and answers
+// every failure with a google.rpc.Status in the request's encoding.
+func (r *Receiver) signalHandler(export signalFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		enc, ok := encoderFor(req.Header.Get("Content-Type"))
 		if req.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeStatus(w, enc, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed, use POST")
+			writeStatus(w, enc, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed: OTLP/HTTP uses POST")
 			return
 		}
-		if !r.authorized(req) {
-			writeStatus(w, enc, http.StatusUnauthorized, "missing or wrong bearer token: send the OTEL_EXPORTER_OTLP_HEADERS this session injected")
+		if !r.authorized(req.Header.Get("Authorization")) {
+			writeError(w, enc, fmt.Errorf("%w: send the OTEL_EXPORTER_OTLP_HEADERS this session injected", ErrUnauthenticated))
 			return
 		}
 		if !ok {
-			writeStatus(w, protoEncoder{}, http.StatusUnsupportedMediaType, "unsupported content type "+req.Header.Get("Content-Type")+": use application/x-protobuf or application/json")
+			writeStatus(w, enc, http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported content type %q: use %s or %s", req.Header.Get("Content-Type"), contentTypeProto, contentTypeJSON))
 			return
 		}
 		body, err := r.readBody(w, req)
 		if err != nil {
-			status := http.StatusBadRequest
-			if errors.Is(err, errTooLarge) {
-				status = http.StatusRequestEntityTooLarge
-			}
-			writeStatus(w, enc, status, err.Error())
+			writeError(w, enc, err)
 			return
 		}
-		resp, err := export(req, enc, body)
+		defer body.release()
+		resp, err := export(r, req, enc, body.Bytes())
 		if err != nil {
-			status := http.StatusServiceUnavailable
-			if errors.Is(err, errDecode) {
-				status = http.StatusBadRequest
-			}
-			writeStatus(w, enc, status, err.Error())
+			writeError(w, enc, err)
 			return
 		}
 		w.Header().Set("Content-Type", enc.contentType())
@@ -85,79 +81,54 @@ func (r *Receiver) signalHandler(export exportFunc) http.Handler {
 	})
 }
 
-func (r *Receiver) authorized(req *http.Request) bool {
+// authorized reports whether an Authorization value carries the token.
+func (r *Receiver) authorized(got string) bool {
 	if r.cfg.Token == "" {
 		return true
 	}
-	got := req.Header.Get("Authorization")
 	want := "Bearer " + r.cfg.Token
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// readBody reads the body, inflating gzip, and refuses anything larger than
-// the limit after decompression without inflating past it (a gzip bomb costs
-// at most MaxBodyBytes).
-func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, error) {
-	limit := r.cfg.MaxBodyBytes
-	var src io.Reader = http.MaxBytesReader(w, req.Body, limit)
-	switch enc := strings.ToLower(strings.TrimSpace(req.Header.Get("Content-Encoding"))); enc {
-	case "", "identity":
-	case "gzip":
-		zr, err := gzip.NewReader(src)
-		if err != nil {
-			return nil, fmt.Errorf("%w: gzip body: %v", errDecode, err)
-		}
-		defer zr.Close()
-		src = zr
-	default:
-		return nil, fmt.Errorf("%w: unsupported Content-Encoding %q: use gzip or none", errDecode, enc)
-	}
-	body, err := io.ReadAll(io.LimitReader(src, limit+1))
-	var maxErr *http.MaxBytesError
-	switch {
-	case errors.As(err, &maxErr) || int64(len(body)) > limit:
-		return nil, fmt.Errorf("%w: limit is %d bytes after decompression", errTooLarge, limit)
-	case err != nil:
-		return nil, fmt.Errorf("%w: read body: %v", errDecode, err)
-	}
-	return body, nil
-}
-
-func (r *Receiver) exportTraces(req *http.Request, enc encoder, body []byte) ([]byte, error) {
+func httpTraces(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
 	er := ptraceotlp.NewExportRequest()
 	if err := enc.unmarshalTraces(er, body); err != nil {
-		return nil, fmt.Errorf("%w: traces: %v", errDecode, err)
+		return nil, fmt.Errorf("%w: traces: %v", ErrDecode, err)
 	}
-	if err := r.sink.ConsumeTraces(req.Context(), er.Traces()); err != nil {
+	resp, err := r.exportTraces(req.Context(), er)
+	if err != nil {
 		return nil, err
 	}
-	return enc.marshalTracesResponse(ptraceotlp.NewExportResponse())
+	return enc.marshalTracesResponse(resp)
 }
 
-func (r *Receiver) exportLogs(req *http.Request, enc encoder, body []byte) ([]byte, error) {
+func httpLogs(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
 	er := plogotlp.NewExportRequest()
 	if err := enc.unmarshalLogs(er, body); err != nil {
-		return nil, fmt.Errorf("%w: logs: %v", errDecode, err)
+		return nil, fmt.Errorf("%w: logs: %v", ErrDecode, err)
 	}
-	if err := r.sink.ConsumeLogs(req.Context(), er.Logs()); err != nil {
+	resp, err := r.exportLogs(req.Context(), er)
+	if err != nil {
 		return nil, err
 	}
-	return enc.marshalLogsResponse(plogotlp.NewExportResponse())
+	return enc.marshalLogsResponse(resp)
 }
 
-func (r *Receiver) exportMetrics(req *http.Request, enc encoder, body []byte) ([]byte, error) {
+func httpMetrics(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
 	er := pmetricotlp.NewExportRequest()
 	if err := enc.unmarshalMetrics(er, body); err != nil {
-		return nil, fmt.Errorf("%w: metrics: %v", errDecode, err)
+		return nil, fmt.Errorf("%w: metrics: %v", ErrDecode, err)
 	}
-	if err := r.sink.ConsumeMetrics(req.Context(), er.Metrics()); err != nil {
+	resp, err := r.exportMetrics(req.Context(), er)
+	if err != nil {
 		return nil, err
 	}
-	return enc.marshalMetricsResponse(pmetricotlp.NewExportResponse())
+	return enc.marshalMetricsResponse(resp)
 }
 
 // encoderFor picks the encoding from a Content-Type, tolerating parameters
-// such as "; charset=utf-8".
+// such as "; charset=utf-8". Unknown types get protobuf (for the error
+// body) and false.
 func encoderFor(contentType string) (encoder, bool) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
@@ -172,8 +143,14 @@ func encoderFor(contentType string) (encoder, bool) {
 	return protoEncoder{}, false
 }
 
+// writeError answers with the status statusOf gives err.
+func writeError(w http.ResponseWriter, enc encoder, err error) {
+	httpStatus, _ := statusOf(err)
+	writeStatus(w, enc, httpStatus, err.Error())
+}
+
 // writeStatus answers with a google.rpc.Status body in the request's
-// encoding, as the OTLP/HTTP spec requires for failures.
+// encoding, as the OTLP/HTTP spec requires for failures ("Failures").
 func writeStatus(w http.ResponseWriter, enc encoder, httpStatus int, msg string) {
 	st := &spb.Status{Code: int32(grpcCode(httpStatus)), Message: msg}
 	body, err := enc.marshalStatus(st)
@@ -183,15 +160,17 @@ func writeStatus(w http.ResponseWriter, enc encoder, httpStatus int, msg string)
 	}
 	w.Header().Set("Content-Type", enc.contentType())
 	if httpStatus == http.StatusServiceUnavailable {
+		// Retryable: tell the client when (OTLP spec, "Throttling").
 		w.Header().Set("Retry-After", "1")
 	}
 	w.WriteHeader(httpStatus)
 	_, _ = w.Write(body)
 }
 
+// grpcCode is the google.rpc.Status code carried in an HTTP error body.
 func grpcCode(httpStatus int) codes.Code {
 	switch httpStatus {
-	case http.StatusBadRequest:
+	case http.StatusBadRequest, http.StatusUnsupportedMediaType:
 		return codes.InvalidArgument
 	case http.StatusUnauthorized:
 		return codes.Unauthenticated
@@ -199,8 +178,6 @@ func grpcCode(httpStatus int) codes.Code {
 		return codes.Unimplemented
 	case http.StatusRequestEntityTooLarge:
 		return codes.ResourceExhausted
-	case http.StatusUnsupportedMediaType:
-		return codes.InvalidArgument
 	case http.StatusServiceUnavailable:
 		return codes.Unavailable
 	}

@@ -1,6 +1,7 @@
-// Package receiver is an embedded OTLP receiver: it accepts OTLP/HTTP
-// (protobuf and JSON, optionally gzip-compressed) on a loopback port and hands
-// every decoded batch to a Sink. It knows nothing about sessions or the CLI.
+// Package receiver is an embedded OTLP receiver: one port serves OTLP/HTTP
+// (protobuf and JSON, optionally gzip-compressed) and OTLP/gRPC, for traces,
+// logs and metrics, and every decoded batch is handed to a Sink. It knows
+// nothing about sessions or the CLI.
 package receiver
 
 import (
@@ -15,19 +16,21 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"google.golang.org/grpc"
 )
 
 // Sink consumes decoded telemetry. Implementations must be safe for
 // concurrent use: batches arrive from concurrent requests. A returned error
-// makes the receiver answer with a retryable failure.
+// makes the receiver answer with a retryable failure. A Sink must not keep
+// the batch past the call unless it copies it.
 type Sink interface {
 	ConsumeTraces(ctx context.Context, td ptrace.Traces) error
 	ConsumeLogs(ctx context.Context, ld plog.Logs) error
 	ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error
 }
 
-// DefaultMaxBodyBytes is the largest request body accepted, measured after
-// decompression.
+// DefaultMaxBodyBytes is the largest request body (or gRPC message)
+// accepted, measured after decompression.
 const DefaultMaxBodyBytes = 64 << 20
 
 // Config configures a Receiver. The zero value listens on an ephemeral
@@ -35,8 +38,8 @@ const DefaultMaxBodyBytes = 64 << 20
 type Config struct {
 	// Addr is the listen address; empty means 127.0.0.1:0.
 	Addr string
-	// Token, when set, is the bearer token every request must carry in its
-	// Authorization header.
+	// Token, when set, is the bearer token every request must carry: the
+	// Authorization header over HTTP, the authorization metadata over gRPC.
 	Token string
 	// MaxBodyBytes limits the decompressed request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -48,11 +51,12 @@ type Receiver struct {
 	sink Sink
 	ln   net.Listener
 	srv  *http.Server
+	grpc *grpc.Server
 
-	mu          sync.Mutex
-	activeConns map[net.Conn]bool // connections currently carrying a request
-	lastActive  time.Time         // when the last request finished
-	changed     chan struct{}
+	mu         sync.Mutex
+	inFlight   int       // requests being served
+	lastActive time.Time // when a request last started or finished
+	changed    chan struct{}
 
 	serveDone chan struct{}
 	startOnce sync.Once
@@ -67,7 +71,7 @@ func New(cfg Config, sink Sink) *Receiver {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	return &Receiver{cfg: cfg, sink: sink, activeConns: map[net.Conn]bool{}, changed: make(chan struct{}), serveDone: make(chan struct{})}
+	return &Receiver{cfg: cfg, sink: sink, changed: make(chan struct{}), serveDone: make(chan struct{})}
 }
 
 // Start binds the listen address and starts serving in the background.
@@ -81,10 +85,18 @@ func (r *Receiver) Start(ctx context.Context) error {
 			close(r.serveDone)
 			return
 		}
+		r.grpc = r.newGRPCServer()
+		// One port for every encoding: HTTP/1.1 carries OTLP/HTTP, and
+		// cleartext HTTP/2 with prior knowledge carries gRPC (and OTLP/HTTP
+		// from clients that choose h2c). Requests are told apart by
+		// Content-Type in handler.
+		var protocols http.Protocols
+		protocols.SetHTTP1(true)
+		protocols.SetUnencryptedHTTP2(true)
 		r.srv = &http.Server{
-			Handler:           r.handler(),
+			Handler:           r.track(r.handler()),
+			Protocols:         &protocols,
 			ReadHeaderTimeout: 10 * time.Second,
-			ConnState:         r.trackConn,
 		}
 		go func() {
 			defer close(r.serveDone)
@@ -97,60 +109,64 @@ func (r *Receiver) Start(ctx context.Context) error {
 // Addr is the bound address (host:port); valid after Start.
 func (r *Receiver) Addr() string { return r.ln.Addr().String() }
 
-// Endpoint is the base URL an OTLP/HTTP client should use; valid after Start.
+// Endpoint is the base URL an OTLP client should use, over HTTP or gRPC;
+// valid after Start. The http scheme also tells gRPC exporters to connect
+// without TLS.
 func (r *Receiver) Endpoint() string { return "http://" + r.Addr() }
 
-// trackConn counts connections that are in the middle of a request, so Drain
-// knows when in-flight exports have finished.
-func (r *Receiver) trackConn(c net.Conn, state http.ConnState) {
+// track counts requests in flight, so Drain knows when the last exports
+// have been handled, whatever protocol carried them.
+func (r *Receiver) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.activity(+1)
+		defer r.activity(-1)
+		h.ServeHTTP(w, req)
+	})
+}
+
+func (r *Receiver) activity(delta int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	wasActive := r.activeConns[c]
-	switch state {
-	case http.StateActive:
-		r.activeConns[c] = true
-	case http.StateIdle, http.StateClosed, http.StateHijacked:
-		delete(r.activeConns, c)
-		if !wasActive {
-			return
-		}
-		r.lastActive = time.Now()
-	default:
-		return
-	}
+	r.inFlight += delta
+	r.lastActive = time.Now()
 	close(r.changed)
 	r.changed = make(chan struct{})
 }
 
-// Drain waits until no request is in flight and none has started for quiet,
-// or until ctx is done. Call it after the child has exited: its last exports
-// may still be on the wire.
+// Drain waits until no request is in flight and none has started or ended
+// for quiet, counting from the call at the earliest, or until ctx is done.
+// Call it after the child has exited: its last exports may still be on the
+// wire or in the socket buffers.
 func (r *Receiver) Drain(ctx context.Context, quiet time.Duration) error {
+	start := time.Now()
 	for {
 		r.mu.Lock()
-		active, last, changed := len(r.activeConns), r.lastActive, r.changed
+		active, last, changed := r.inFlight, r.lastActive, r.changed
 		r.mu.Unlock()
-		if active == 0 {
-			wait := quiet - time.Since(last)
-			if wait <= 0 {
-				return nil
-			}
-			timer := time.NewTimer(wait)
+		if active > 0 {
 			select {
 			case <-ctx.Done():
-				timer.Stop()
 				return ctx.Err()
 			case <-changed:
-				timer.Stop()
-			case <-timer.C:
-				return nil
 			}
 			continue
 		}
+		if last.Before(start) {
+			last = start
+		}
+		wait := quiet - time.Since(last)
+		if wait <= 0 {
+			return nil
+		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return ctx.Err()
 		case <-changed:
+			timer.Stop()
+		case <-timer.C:
+			return nil
 		}
 	}
 }
@@ -164,6 +180,13 @@ func (r *Receiver) Shutdown(ctx context.Context) error {
 			return
 		}
 		err = r.srv.Shutdown(ctx)
+		if err != nil {
+			// Deadline passed: cut whatever is left.
+			_ = r.srv.Close()
+		}
+		// gRPC streams served through ServeHTTP ended with the HTTP server;
+		// Stop releases the gRPC server's own resources.
+		r.grpc.Stop()
 		<-r.serveDone
 	})
 	return err

@@ -40,6 +40,18 @@ const (
 // wire to be accepted, short enough not to be noticed.
 const DefaultDrain = 50 * time.Millisecond
 
+// exportDefaults are the child's SDK settings the session sets when the
+// user has not: short export intervals (milliseconds), so that a child that
+// exits without flushing its SDK has still delivered most of its telemetry.
+// The SDK defaults are 5s for spans and logs and 60s for metrics.
+func exportDefaults() map[string]string {
+	return map[string]string{
+		"OTEL_BSP_SCHEDULE_DELAY":     "1000",
+		"OTEL_BLRP_SCHEDULE_DELAY":    "1000",
+		"OTEL_METRIC_EXPORT_INTERVAL": "1000",
+	}
+}
+
 // Options configure a session.
 type Options struct {
 	// Command and Args are the child to run.
@@ -169,6 +181,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		TraceState:         sc.TraceState().String(),
 		SessionID:          s.id,
 		ResourceAttributes: map[string]string{AttrSessionID: s.id},
+		Defaults:           exportDefaults(),
 	}
 	if token != "" {
 		facts.Headers = map[string]string{"Authorization": "Bearer " + token}

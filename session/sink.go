@@ -62,16 +62,36 @@ func (k *Sink) tallyTraces(td ptrace.Traces) {
 	k.events = append(k.events, evs...)
 }
 
-// ConsumeLogs counts log records and passes the batch on.
+// ConsumeLogs counts log records, turns those of severity ERROR and above
+// into error events, and passes the batch on.
 func (k *Sink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	k.mu.Lock()
-	k.logs += int64(ld.LogRecordCount())
-	k.mu.Unlock()
+	k.tallyLogs(ld)
 	var errs []error
 	for _, c := range k.consumers {
 		errs = append(errs, c.ConsumeLogs(ctx, ld))
 	}
 	return errors.Join(errs...)
+}
+
+func (k *Sink) tallyLogs(ld plog.Logs) {
+	var evs []events.Event
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for l := 0; l < lrs.Len(); l++ {
+				evs = append(evs, events.FromLogRecord(lrs.At(l))...)
+			}
+		}
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.logs += int64(ld.LogRecordCount())
+	for _, e := range evs {
+		k.totals.Add(e)
+	}
+	k.events = append(k.events, evs...)
 }
 
 // ConsumeMetrics counts metric data points and passes the batch on.

@@ -57,7 +57,10 @@ before it, and use -- when the command itself starts with a dash.`,
   agentops run --json session.json -- ./my-agent
 
   # Keep the receiver open longer for children that export late
-  agentops run --drain 500ms -- ./my-agent --flag value`,
+  agentops run --drain 500ms -- ./my-agent --flag value
+
+  # Receive from an agent in a container (warns: not loopback)
+  agentops run --listen 0.0.0.0:4318 -- docker run --network host my-agent`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errors.New("no command to run: usage is 'agentops run [flags] -- <command> [args...]'")
@@ -75,7 +78,7 @@ before it, and use -- when the command itself starts with a dash.`,
 	// Flags after the command name are the child's, not ours.
 	c.Flags().SetInterspersed(false)
 	f := c.Flags()
-	f.StringVar(&opts.Listen, "listen", "127.0.0.1:0", "address of the embedded OTLP receiver")
+	f.StringVar(&opts.Listen, "listen", "127.0.0.1:0", "address of the embedded OTLP receiver (OTLP/HTTP and gRPC on one port); warns when not loopback")
 	f.StringVar(&opts.Protocol, "protocol", "", "OTLP protocol to ask of the child: http/protobuf, http/json or grpc (default: the child's own setting, else http/protobuf)")
 	f.StringVar(&opts.ServiceName, "service-name", "agentops", "service.name of the session's own spans")
 	f.BoolVar(&opts.NoAuth, "no-auth", false, "accept OTLP requests without the session's bearer token")
@@ -93,6 +96,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	default:
 		return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("unknown --protocol %q: use http/protobuf, http/json or grpc", opts.Protocol)}
 	}
+	warnListen(opts.IO.ErrOut, opts.Listen, opts.NoAuth)
 	s, err := session.New(session.Options{
 		Command:     opts.Command[0],
 		Args:        opts.Command[1:],

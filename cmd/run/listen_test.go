@@ -1,0 +1,34 @@
+package run
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestWarnListen(t *testing.T) {
+	tests := []struct {
+		addr   string
+		noAuth bool
+		want   string // substring of the warning; empty means no warning
+	}{
+		{"127.0.0.1:0", false, ""},
+		{"127.0.0.2:4318", true, ""},
+		{"[::1]:4318", false, ""},
+		{"localhost:4318", false, ""},
+		{"0.0.0.0:4318", false, "bearer token"},
+		{":4318", false, "not a loopback address"},
+		{"[::]:0", true, "--no-auth"},
+		{"myhost:4318", false, "not a loopback address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			var buf bytes.Buffer
+			warnListen(&buf, tt.addr, tt.noAuth)
+			got := buf.String()
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("warning = %q, want it to contain %q", got, tt.want)
+			}
+		})
+	}
+}

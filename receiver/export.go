@@ -1,0 +1,105 @@
+package receiver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/grpc/codes"
+)
+
+// Errors a request can end with. statusOf maps them, and a Sink's errors,
+// to HTTP statuses and gRPC codes in one place.
+var (
+	// ErrDecode marks a body that could not be decoded: permanent.
+	ErrDecode = errors.New("undecodable OTLP payload")
+	// ErrTooLarge marks a body above the size limit after decompression.
+	ErrTooLarge = errors.New("request body too large")
+	// ErrUnauthenticated marks a request without the session's bearer token.
+	ErrUnauthenticated = errors.New("missing or wrong bearer token")
+)
+
+// statusOf maps an export error to its OTLP/HTTP status and gRPC code.
+// Anything not ours came from the Sink and is retryable (OTLP spec,
+// "Failures": 503 / UNAVAILABLE).
+func statusOf(err error) (int, codes.Code) {
+	switch {
+	case errors.Is(err, ErrDecode):
+		return http.StatusBadRequest, codes.InvalidArgument
+	case errors.Is(err, ErrTooLarge):
+		return http.StatusRequestEntityTooLarge, codes.ResourceExhausted
+	case errors.Is(err, ErrUnauthenticated):
+		return http.StatusUnauthorized, codes.Unauthenticated
+	}
+	return http.StatusServiceUnavailable, codes.Unavailable
+}
+
+// exportTraces rejects the spans no backend can store and hands the rest to
+// the sink. A span whose trace id or span id is empty (all zero bytes) is
+// invalid (OTLP spec, trace.proto: "all-zero ... is considered invalid"); it
+// is dropped and reported in partial_success, so the client does not retry
+// it, while the rest of the batch is kept. Ids of the wrong length never get
+// this far: the decoder refuses the whole request with 400.
+func (r *Receiver) exportTraces(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
+	resp := ptraceotlp.NewExportResponse()
+	td := req.Traces()
+	if rejected := dropInvalidSpans(td); rejected > 0 {
+		ps := resp.PartialSuccess()
+		ps.SetRejectedSpans(int64(rejected))
+		ps.SetErrorMessage(strconv.Itoa(rejected) + " span(s) with an empty trace id or span id rejected")
+	}
+	if td.ResourceSpans().Len() == 0 {
+		return resp, nil
+	}
+	if err := r.sink.ConsumeTraces(ctx, td); err != nil {
+		return resp, err
+	}
+	return resp, nil
+}
+
+// exportLogs hands log records to the sink. Log records need no trace
+// context, so none is rejected.
+func (r *Receiver) exportLogs(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
+	return plogotlp.NewExportResponse(), r.sink.ConsumeLogs(ctx, req.Logs())
+}
+
+// exportMetrics hands metrics to the sink.
+func (r *Receiver) exportMetrics(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	return pmetricotlp.NewExportResponse(), r.sink.ConsumeMetrics(ctx, req.Metrics())
+}
+
+// dropInvalidSpans removes spans with an empty trace or span id and returns
+// how many it removed. The common all-valid batch is only scanned, never
+// rewritten.
+func dropInvalidSpans(td ptrace.Traces) int {
+	invalid := func(s ptrace.Span) bool { return s.TraceID().IsEmpty() || s.SpanID().IsEmpty() }
+	bad := 0
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				if invalid(spans.At(k)) {
+					bad++
+				}
+			}
+		}
+	}
+	if bad == 0 {
+		return 0
+	}
+	rss.RemoveIf(func(rs ptrace.ResourceSpans) bool {
+		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
+			ss.Spans().RemoveIf(invalid)
+			return ss.Spans().Len() == 0
+		})
+		return rs.ScopeSpans().Len() == 0
+	})
+	return bad
+}

@@ -1,0 +1,82 @@
+package receiver
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	_ "google.golang.org/grpc/encoding/gzip" // gzip-compressed OTLP/gRPC (OTEL_EXPORTER_OTLP_COMPRESSION=gzip)
+	"google.golang.org/grpc/status"
+)
+
+// newGRPCServer returns the gRPC server for OTLP/gRPC, served through
+// ServeHTTP on the receiver's port. Its message limit applies after
+// decompression, like the HTTP body limit, and an oversized message gets
+// RESOURCE_EXHAUSTED from gRPC itself.
+func (r *Receiver) newGRPCServer() *grpc.Server {
+	limit := int(min(r.cfg.MaxBodyBytes, int64(^uint32(0)>>1)))
+	s := grpc.NewServer(grpc.MaxRecvMsgSize(limit))
+	ptraceotlp.RegisterGRPCServer(s, &tracesService{r: r})
+	plogotlp.RegisterGRPCServer(s, &logsService{r: r})
+	pmetricotlp.RegisterGRPCServer(s, &metricsService{r: r})
+	return s
+}
+
+// serveGRPC checks the bearer token before gRPC reads the message, so a
+// stranger cannot make the receiver decode anything, and answers a missing
+// token with UNAUTHENTICATED as a trailers-only response.
+func (r *Receiver) serveGRPC(w http.ResponseWriter, req *http.Request) {
+	if !r.authorized(req.Header.Get("Authorization")) {
+		h := w.Header()
+		h.Set("Content-Type", "application/grpc")
+		h.Set("Grpc-Status", strconv.Itoa(int(codes.Unauthenticated)))
+		h.Set("Grpc-Message", "missing or wrong bearer token: send the OTEL_EXPORTER_OTLP_HEADERS this session injected")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	r.grpc.ServeHTTP(w, req)
+}
+
+// grpcError turns an export error into a gRPC status.
+func grpcError(err error) error {
+	if err == nil {
+		return nil
+	}
+	_, code := statusOf(err)
+	return status.Error(code, err.Error())
+}
+
+type tracesService struct {
+	ptraceotlp.UnimplementedGRPCServer
+	r *Receiver
+}
+
+func (s tracesService) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
+	resp, err := s.r.exportTraces(ctx, req)
+	return resp, grpcError(err)
+}
+
+type logsService struct {
+	plogotlp.UnimplementedGRPCServer
+	r *Receiver
+}
+
+func (s logsService) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
+	resp, err := s.r.exportLogs(ctx, req)
+	return resp, grpcError(err)
+}
+
+type metricsService struct {
+	pmetricotlp.UnimplementedGRPCServer
+	r *Receiver
+}
+
+func (s metricsService) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	resp, err := s.r.exportMetrics(ctx, req)
+	return resp, grpcError(err)
+}
