@@ -1,15 +1,16 @@
 // Package events turns OpenTelemetry spans into AgentOps events (LLM calls,
 // tool calls, actions, agents, errors) and tallies them for a session
 // summary. It is pure: spans in, events out.
+//
+// Which attribute means what in which convention is written down once, in
+// conventions.go. Counting rules that need the whole session (an LLM call is
+// counted once, on its leaf span; an error re-raised by every enclosing span
+// is counted once) are applied by Finish, after every span has arrived.
 package events
 
 import (
-	"strconv"
-	"strings"
+	"encoding/json"
 	"time"
-
-	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
 // Kind is the AgentOps event type.
@@ -25,6 +26,7 @@ const (
 )
 
 // Event is one AgentOps event derived from a span (or a log record).
+// Exactly one of LLM, Tool, Action, Agent and Error is set, matching Kind.
 type Event struct {
 	Kind         Kind      `json:"kind"`
 	Name         string    `json:"name"`
@@ -33,13 +35,33 @@ type Event struct {
 	ParentSpanID string    `json:"parent_span_id,omitempty"`
 	Start        time.Time `json:"start"`
 	End          time.Time `json:"end"`
-	LLM          *LLM      `json:"llm,omitempty"`
-	Tool         *Tool     `json:"tool,omitempty"`
-	Error        *Error    `json:"error,omitempty"`
+	// Convention names the instrumentation convention the span followed:
+	// "gen_ai", "openinference", "traceloop" or "agentops" (see conventions.go).
+	Convention string  `json:"convention,omitempty"`
+	LLM        *LLM    `json:"llm,omitempty"`
+	Tool       *Tool   `json:"tool,omitempty"`
+	Action     *Action `json:"action,omitempty"`
+	Agent      *Agent  `json:"agent,omitempty"`
+	Error      *Error  `json:"error,omitempty"`
 }
 
 // Duration is the event's wall time.
-func (e Event) Duration() time.Duration { return e.End.Sub(e.Start) }
+func (e Event) Duration() time.Duration {
+	if e.End.Before(e.Start) {
+		return 0
+	}
+	return e.End.Sub(e.Start)
+}
+
+// MarshalJSON adds duration_ms to the event's fields, for readers of the
+// session JSON that do not want to parse timestamps.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type fields Event
+	return json.Marshal(struct {
+		fields
+		DurationMS float64 `json:"duration_ms"`
+	}{fields(e), float64(e.Duration().Microseconds()) / 1000})
+}
 
 // LLM holds the fields of an LLM call.
 type LLM struct {
@@ -49,6 +71,27 @@ type LLM struct {
 	ResponseModel string `json:"response_model,omitempty"`
 	InputTokens   int64  `json:"input_tokens"`
 	OutputTokens  int64  `json:"output_tokens"`
+	// CacheReadTokens and CacheCreationTokens are the part of InputTokens
+	// read from or written to the provider's prompt cache.
+	CacheReadTokens     int64 `json:"cache_read_tokens,omitempty"`
+	CacheCreationTokens int64 `json:"cache_creation_tokens,omitempty"`
+	// ReasoningTokens is the part of OutputTokens spent on reasoning.
+	ReasoningTokens int64 `json:"reasoning_tokens,omitempty"`
+	// TotalTokens is the total the span reported, when it reported one.
+	TotalTokens int64 `json:"total_tokens,omitempty"`
+	// CostUSD is the call's cost: reported by the span (CostSource "span")
+	// or estimated from the price table (CostSource "table"). Nil means
+	// unpriced: never read it as $0.
+	CostUSD    *float64 `json:"cost_usd,omitempty"`
+	CostSource string   `json:"cost_source,omitempty"`
+	// Prompt and Completion are the captured content, when the
+	// instrumentation captured it, shortened to MaxContent bytes.
+	Prompt     string `json:"prompt,omitempty"`
+	Completion string `json:"completion,omitempty"`
+	// Wrapper is set by Finish on an LLM span that has an LLM span below
+	// it: a framework's wrapper repeating its child's usage. Its tokens
+	// and cost are not counted.
+	Wrapper bool `json:"wrapper,omitempty"`
 }
 
 // Model is the model that served the call: the response model when the
@@ -65,6 +108,24 @@ type Tool struct {
 	Name      string `json:"name"`
 	Arguments string `json:"arguments,omitempty"`
 	Result    string `json:"result,omitempty"`
+	// Failed is set when the tool's span ended with status ERROR.
+	Failed bool `json:"failed,omitempty"`
+}
+
+// Action holds the fields of a step that is neither an LLM nor a tool call:
+// a workflow, task, chain, retriever, ...
+type Action struct {
+	// Type is the convention's own name for the step ("workflow", "chain", ...).
+	Type   string `json:"type,omitempty"`
+	Input  string `json:"input,omitempty"`
+	Output string `json:"output,omitempty"`
+}
+
+// Agent holds the fields of an agent invocation.
+type Agent struct {
+	Name   string `json:"name,omitempty"`
+	Input  string `json:"input,omitempty"`
+	Output string `json:"output,omitempty"`
 }
 
 // Error holds the fields of an error.
@@ -72,126 +133,15 @@ type Error struct {
 	Type    string `json:"type,omitempty"`
 	Message string `json:"message,omitempty"`
 	Stack   string `json:"stack,omitempty"`
+	// Source says what the error was read from: "span" (a span with status
+	// ERROR, the event's SpanID and Name are that span's) or "log" (an
+	// ERROR-level log record).
+	Source string `json:"source,omitempty"`
+	// Propagated is set by Finish on an error that a span below this one
+	// already raised with the same message: it is not counted again.
+	Propagated bool `json:"propagated,omitempty"`
 }
 
-// FromSpan returns the events a span stands for: at most one LLM, tool or
-// agent event, plus an error event when the span's status is ERROR.
-func FromSpan(span ptrace.Span) []Event {
-	attrs := span.Attributes()
-	base := Event{
-		Name:    span.Name(),
-		TraceID: span.TraceID().String(),
-		SpanID:  span.SpanID().String(),
-		Start:   span.StartTimestamp().AsTime(),
-		End:     span.EndTimestamp().AsTime(),
-	}
-	if !span.ParentSpanID().IsEmpty() {
-		base.ParentSpanID = span.ParentSpanID().String()
-	}
-	var out []Event
-	if e, ok := classify(base, attrs); ok {
-		out = append(out, e)
-	}
-	if span.Status().Code() == ptrace.StatusCodeError {
-		e := base
-		e.Kind = KindError
-		e.Error = spanError(span)
-		out = append(out, e)
-	}
-	return out
-}
-
-// classify maps a span to its primary event using the OpenTelemetry GenAI
-// semantic conventions.
-func classify(base Event, attrs pcommon.Map) (Event, bool) {
-	op := str(attrs, "gen_ai.operation.name")
-	switch {
-	case op == "execute_tool" || has(attrs, "gen_ai.tool.name"):
-		base.Kind = KindTool
-		base.Tool = &Tool{
-			Name:      first(str(attrs, "gen_ai.tool.name"), base.Name),
-			Arguments: str(attrs, "gen_ai.tool.call.arguments"),
-			Result:    str(attrs, "gen_ai.tool.call.result"),
-		}
-		return base, true
-	case op == "invoke_agent" || op == "create_agent":
-		base.Kind = KindAgent
-		return base, true
-	case op != "" || has(attrs, "gen_ai.request.model"):
-		base.Kind = KindLLM
-		base.LLM = &LLM{
-			Operation:     op,
-			Provider:      first(str(attrs, "gen_ai.provider.name"), str(attrs, "gen_ai.system")),
-			RequestModel:  str(attrs, "gen_ai.request.model"),
-			ResponseModel: str(attrs, "gen_ai.response.model"),
-			InputTokens:   integer(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
-			OutputTokens:  integer(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
-		}
-		return base, true
-	}
-	return base, false
-}
-
-// spanError describes a failed span: the status message, refined by the
-// first exception event (OpenTelemetry "exception" semantic conventions).
-func spanError(span ptrace.Span) *Error {
-	e := &Error{Message: span.Status().Message()}
-	evs := span.Events()
-	for i := 0; i < evs.Len(); i++ {
-		ev := evs.At(i)
-		if ev.Name() != "exception" {
-			continue
-		}
-		a := ev.Attributes()
-		e.Type = str(a, "exception.type")
-		e.Message = first(str(a, "exception.message"), e.Message)
-		e.Stack = str(a, "exception.stacktrace")
-		break
-	}
-	if e.Type == "" {
-		e.Type = str(span.Attributes(), "error.type")
-	}
-	return e
-}
-
-func has(m pcommon.Map, key string) bool {
-	_, ok := m.Get(key)
-	return ok
-}
-
-func str(m pcommon.Map, key string) string {
-	if v, ok := m.Get(key); ok {
-		return v.AsString()
-	}
-	return ""
-}
-
-// integer returns the first of keys present as an integer; SDKs differ in
-// whether they send token counts as int, double or string.
-func integer(m pcommon.Map, keys ...string) int64 {
-	for _, k := range keys {
-		v, ok := m.Get(k)
-		if !ok {
-			continue
-		}
-		switch v.Type() {
-		case pcommon.ValueTypeInt:
-			return v.Int()
-		case pcommon.ValueTypeDouble:
-			return int64(v.Double())
-		case pcommon.ValueTypeStr:
-			n, _ := strconv.ParseInt(strings.TrimSpace(v.Str()), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-func first(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
+// MaxContent bounds the bytes kept of each captured prompt, completion,
+// argument or result: the session keeps every event in memory.
+const MaxContent = 4096

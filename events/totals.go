@@ -1,35 +1,273 @@
 package events
 
-// Totals is the running tally of a session's events.
-type Totals struct {
-	LLMCalls     int      `json:"llm_calls"`
-	InputTokens  int64    `json:"input_tokens"`
-	OutputTokens int64    `json:"output_tokens"`
-	ToolCalls    int      `json:"tool_calls"`
-	Errors       int      `json:"errors"`
-	ErrorSamples []string `json:"error_messages,omitempty"`
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Pricer estimates the cost in USD of an LLM call from its model and token
+// counts; ok is false when it knows no price for the model.
+type Pricer interface {
+	Price(l LLM) (usd float64, ok bool)
 }
 
-// maxErrorSamples bounds the error messages kept for the summary.
-const maxErrorSamples = 5
+// Totals is the tally of a session's events, as the summary shows it.
+type Totals struct {
+	// LLMCalls counts leaf LLM spans only; WrapperLLMSpans counts the
+	// wrappers above them whose usage was not counted again.
+	LLMCalls            int   `json:"llm_calls"`
+	WrapperLLMSpans     int   `json:"wrapper_llm_spans,omitempty"`
+	InputTokens         int64 `json:"input_tokens"`
+	OutputTokens        int64 `json:"output_tokens"`
+	CacheReadTokens     int64 `json:"cache_read_tokens,omitempty"`
+	CacheCreationTokens int64 `json:"cache_creation_tokens,omitempty"`
+	ReasoningTokens     int64 `json:"reasoning_tokens,omitempty"`
+	// CostUSD sums the calls with a cost; UnpricedCalls counts the calls
+	// without one, so a reader knows CostUSD is a lower bound.
+	CostUSD       float64 `json:"cost_usd"`
+	UnpricedCalls int     `json:"unpriced_calls"`
+	ToolCalls     int     `json:"tool_calls"`
+	Agents        int     `json:"agents"`
+	Actions       int     `json:"actions"`
+	// Errors counts error events, an error re-raised by enclosing spans once.
+	Errors       int           `json:"errors"`
+	ErrorSamples []ErrorSample `json:"error_samples,omitempty"`
+	Models       []ModelTotals `json:"models,omitempty"`
+	Tools        []ToolTotals  `json:"tools,omitempty"`
+}
 
-// Add counts one event.
+// ModelTotals is the usage of one model.
+type ModelTotals struct {
+	Model           string  `json:"model"`
+	Provider        string  `json:"provider,omitempty"`
+	Calls           int     `json:"calls"`
+	InputTokens     int64   `json:"input_tokens"`
+	OutputTokens    int64   `json:"output_tokens"`
+	CacheReadTokens int64   `json:"cache_read_tokens,omitempty"`
+	ReasoningTokens int64   `json:"reasoning_tokens,omitempty"`
+	CostUSD         float64 `json:"cost_usd"`
+	// UnpricedCalls counts the calls with no cost: when it equals Calls the
+	// model is unpriced, and CostUSD means nothing.
+	UnpricedCalls int `json:"unpriced_calls"`
+}
+
+// Priced reports whether every call of the model has a cost.
+func (m ModelTotals) Priced() bool { return m.UnpricedCalls == 0 }
+
+// ToolTotals is the use of one tool.
+type ToolTotals struct {
+	Name   string `json:"name"`
+	Calls  int    `json:"calls"`
+	Errors int    `json:"errors"`
+	// Time is the summed wall time of the calls.
+	Time time.Duration `json:"time_ns"`
+}
+
+// ErrorSample is one error kept for the summary.
+type ErrorSample struct {
+	// Where is the name of the span (or log) that raised the error.
+	Where   string `json:"where,omitempty"`
+	Type    string `json:"type,omitempty"`
+	Message string `json:"message"`
+}
+
+// MaxErrorSamples bounds the error messages kept for the summary.
+const MaxErrorSamples = 5
+
+// UnknownModel names the model of calls that reported none.
+const UnknownModel = "(unknown model)"
+
+// Add counts one event. Wrapper LLM spans and propagated errors (see
+// Finish) are noted but not counted again.
 func (t *Totals) Add(e Event) {
 	switch e.Kind {
 	case KindLLM:
-		t.LLMCalls++
-		t.InputTokens += e.LLM.InputTokens
-		t.OutputTokens += e.LLM.OutputTokens
+		if e.LLM == nil {
+			return
+		}
+		if e.LLM.Wrapper {
+			t.WrapperLLMSpans++
+			return
+		}
+		t.addLLM(*e.LLM)
 	case KindTool:
 		t.ToolCalls++
-	case KindError:
-		t.Errors++
-		if len(t.ErrorSamples) < maxErrorSamples && e.Error != nil {
-			msg := e.Error.Message
-			if msg == "" {
-				msg = e.Name
-			}
-			t.ErrorSamples = append(t.ErrorSamples, msg)
+		if e.Tool != nil {
+			t.addTool(*e.Tool, e.Duration())
 		}
+	case KindAgent:
+		t.Agents++
+	case KindAction:
+		t.Actions++
+	case KindError:
+		if e.Error != nil && e.Error.Propagated {
+			return
+		}
+		t.Errors++
+		if len(t.ErrorSamples) < MaxErrorSamples {
+			s := ErrorSample{Where: e.Name}
+			if e.Error != nil {
+				s.Type, s.Message = e.Error.Type, e.Error.Message
+			}
+			if s.Message == "" {
+				s.Message = first(s.Type, "error in "+e.Name)
+			}
+			t.ErrorSamples = append(t.ErrorSamples, s)
+		}
+	}
+}
+
+func (t *Totals) addLLM(l LLM) {
+	t.LLMCalls++
+	t.InputTokens += l.InputTokens
+	t.OutputTokens += l.OutputTokens
+	t.CacheReadTokens += l.CacheReadTokens
+	t.CacheCreationTokens += l.CacheCreationTokens
+	t.ReasoningTokens += l.ReasoningTokens
+	name := first(l.Model(), UnknownModel)
+	i := slices.IndexFunc(t.Models, func(m ModelTotals) bool { return m.Model == name })
+	if i < 0 {
+		t.Models = append(t.Models, ModelTotals{Model: name, Provider: l.Provider})
+		i = len(t.Models) - 1
+	}
+	m := &t.Models[i]
+	m.Calls++
+	m.InputTokens += l.InputTokens
+	m.OutputTokens += l.OutputTokens
+	m.CacheReadTokens += l.CacheReadTokens
+	m.ReasoningTokens += l.ReasoningTokens
+	if l.CostUSD == nil {
+		t.UnpricedCalls++
+		m.UnpricedCalls++
+		return
+	}
+	t.CostUSD += *l.CostUSD
+	m.CostUSD += *l.CostUSD
+}
+
+func (t *Totals) addTool(tl Tool, d time.Duration) {
+	i := slices.IndexFunc(t.Tools, func(x ToolTotals) bool { return x.Name == tl.Name })
+	if i < 0 {
+		t.Tools = append(t.Tools, ToolTotals{Name: tl.Name})
+		i = len(t.Tools) - 1
+	}
+	t.Tools[i].Calls++
+	t.Tools[i].Time += d
+	if tl.Failed {
+		t.Tools[i].Errors++
+	}
+}
+
+// Sort orders models and tools by calls, most first, then by name, so a
+// summary is the same however the spans were batched.
+func (t *Totals) Sort() {
+	slices.SortStableFunc(t.Models, func(a, b ModelTotals) int {
+		return cmp.Or(cmp.Compare(b.Calls, a.Calls), cmp.Compare(a.Model, b.Model))
+	})
+	slices.SortStableFunc(t.Tools, func(a, b ToolTotals) int {
+		return cmp.Or(cmp.Compare(b.Calls, a.Calls), cmp.Compare(a.Name, b.Name))
+	})
+}
+
+// Finish applies the session-wide rules to evs, in place, and tallies them:
+//
+//   - an LLM span with an LLM span below it is a wrapper (frameworks wrap
+//     the provider's instrumented call and repeat its usage): it is marked
+//     Wrapper and its tokens and cost are not counted;
+//   - an error whose message a span below already raised is marked
+//     Propagated and not counted again, and so is an ERROR log record
+//     of the error its span (or an enclosing one) ended with;
+//   - every leaf LLM call without a cost reported by its span is priced by
+//     p (nil means no table): still unpriced when p knows no price.
+//
+// lin must hold every span received, not only those that became events.
+func Finish(evs []Event, lin *Lineage, p Pricer) Totals {
+	if lin == nil {
+		lin = &Lineage{}
+	}
+	markWrappers(evs, lin)
+	markPropagated(evs, lin)
+	var t Totals
+	for i := range evs {
+		e := &evs[i]
+		if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && e.LLM.CostUSD == nil && p != nil {
+			if usd, ok := p.Price(*e.LLM); ok {
+				e.LLM.CostUSD, e.LLM.CostSource = &usd, "table"
+			}
+		}
+		t.Add(*e)
+	}
+	t.Sort()
+	return t
+}
+
+func markWrappers(evs []Event, lin *Lineage) {
+	llm := map[uint64]*LLM{}
+	for i := range evs {
+		if evs[i].Kind == KindLLM && evs[i].LLM != nil {
+			llm[hexID(evs[i].SpanID)] = evs[i].LLM
+		}
+	}
+	if len(llm) < 2 {
+		return
+	}
+	for i := range evs {
+		if evs[i].Kind != KindLLM {
+			continue
+		}
+		lin.ancestors(evs[i].SpanID, func(id uint64) bool {
+			w, ok := llm[id]
+			if !ok {
+				return true
+			}
+			if w.Wrapper {
+				return false // its own ancestors were marked when it was
+			}
+			w.Wrapper = true
+			return true
+		})
+	}
+}
+
+func markPropagated(evs []Event, lin *Lineage) {
+	// Error events read from spans, by span; an ERROR log record carries
+	// the id of the span it was emitted in, and is not one.
+	spanErrs := map[uint64]*Error{}
+	for i := range evs {
+		if evs[i].Kind == KindError && evs[i].Error != nil && evs[i].Error.Source == "span" {
+			spanErrs[hexID(evs[i].SpanID)] = evs[i].Error
+		}
+	}
+	if len(spanErrs) == 0 {
+		return
+	}
+	for i := range evs {
+		e := evs[i].Error
+		if evs[i].Kind != KindError || e == nil || e.Message == "" {
+			continue
+		}
+		if e.Source != "span" {
+			// A log record of the error its span (or an enclosing one)
+			// also ended with: the span's error is the one counted.
+			if up, ok := spanErrs[hexID(evs[i].SpanID)]; ok && up.Message == e.Message {
+				e.Propagated = true
+				continue
+			}
+			lin.ancestors(evs[i].SpanID, func(id uint64) bool {
+				if up, ok := spanErrs[id]; ok && up.Message == e.Message {
+					e.Propagated = true
+					return false
+				}
+				return true
+			})
+			continue
+		}
+		lin.ancestors(evs[i].SpanID, func(id uint64) bool {
+			if up, ok := spanErrs[id]; ok && up.Message == e.Message {
+				up.Propagated = true
+			}
+			return true
+		})
 	}
 }

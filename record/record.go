@@ -1,6 +1,9 @@
 // Package record defines the record of one session: what ran, how it ended,
 // what telemetry arrived and the events derived from it. The session fills
-// it; the summary renders it; the store keeps it.
+// it; the summary renders it; the store keeps it. Its JSON form is the
+// session document of `agentops run --json`, a stable schema described in
+// docs/session-json.md: fields are only ever added; a change that is not
+// an addition bumps SchemaVersion.
 package record
 
 import (
@@ -9,16 +12,31 @@ import (
 	"github.com/agentops-dev/agentops/events"
 )
 
+// SchemaVersion is the version of the session JSON document.
+const SchemaVersion = 1
+
+// EndState is how a session ended, in AgentOps' terms.
+type EndState string
+
+// The end states.
+const (
+	Success       EndState = "Success"
+	Fail          EndState = "Fail"
+	Indeterminate EndState = "Indeterminate"
+)
+
 // Session is the record of one `agentops run`.
 type Session struct {
-	ID         string    `json:"id"`
-	TraceID    string    `json:"trace_id"`
-	RootSpanID string    `json:"root_span_id"`
-	Command    []string  `json:"command"`
-	Dir        string    `json:"cwd,omitempty"`
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end"`
-	PID        int       `json:"pid,omitempty"`
+	// SchemaVersion is the version of this document's shape (SchemaVersion).
+	SchemaVersion int       `json:"schema_version"`
+	ID            string    `json:"id"`
+	TraceID       string    `json:"trace_id"`
+	RootSpanID    string    `json:"root_span_id"`
+	Command       []string  `json:"command"`
+	Dir           string    `json:"cwd,omitempty"`
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	PID           int       `json:"pid,omitempty"`
 	// ExitCode is the code agentops exits with: the child's, or the shell's
 	// 126/127/128+N.
 	ExitCode int `json:"exit_code"`
@@ -26,6 +44,9 @@ type Session struct {
 	Signal string `json:"signal,omitempty"`
 	// StartError says why the child could not be started, if it could not.
 	StartError string `json:"start_error,omitempty"`
+	// EndState and EndReason say how the session ended and why.
+	EndState  EndState `json:"end_state"`
+	EndReason string   `json:"end_reason,omitempty"`
 	// Endpoint is the embedded receiver's URL the child was given.
 	Endpoint string `json:"endpoint"`
 	// InjectedEnv lists the names of the variables set in the child's environment.
@@ -34,6 +55,19 @@ type Session struct {
 	SpansReceived   int64 `json:"spans_received"`
 	LogsReceived    int64 `json:"logs_received"`
 	MetricsReceived int64 `json:"metrics_received"`
+	// MissingParents counts spans the child's spans name as parent but that
+	// never arrived; DrainTimedOut is set when exports were still arriving
+	// when the session stopped waiting. Either makes the telemetry incomplete.
+	MissingParents int  `json:"missing_parents,omitempty"`
+	DrainTimedOut  bool `json:"drain_timed_out,omitempty"`
+
+	// Prices names the price table the costs were estimated with.
+	Prices string `json:"prices,omitempty"`
+	// Stored is where the local store keeps the session; Exported lists
+	// where its spans were sent (exporter name and destination). Filled by
+	// the store and the export pipeline; the summary shows them.
+	Stored   string   `json:"stored,omitempty"`
+	Exported []string `json:"exported,omitempty"`
 
 	Totals events.Totals  `json:"totals"`
 	Events []events.Event `json:"events"`
@@ -41,3 +75,7 @@ type Session struct {
 
 // Duration is the session's wall time.
 func (s *Session) Duration() time.Duration { return s.End.Sub(s.Start) }
+
+// TelemetryIncomplete reports whether some of the child's telemetry is
+// known not to have arrived.
+func (s *Session) TelemetryIncomplete() bool { return s.MissingParents > 0 || s.DrainTimedOut }

@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/agentops-dev/agentops/envinject"
+	"github.com/agentops-dev/agentops/events"
 	"github.com/agentops-dev/agentops/receiver"
 	"github.com/agentops-dev/agentops/record"
 	"github.com/agentops-dev/agentops/runner"
@@ -83,6 +84,12 @@ type Options struct {
 	// Consumers receive every batch the child sends, after the session has
 	// counted it (for example the local store). They must not modify it.
 	Consumers []receiver.Sink
+	// Prices estimates the cost of LLM calls that report none; nil leaves
+	// them unpriced.
+	Prices events.Pricer
+	// FailOnErrorEvents ends a session whose child exited 0 as Fail when
+	// error events arrived.
+	FailOnErrorEvents bool
 }
 
 // Session is one running session.
@@ -139,10 +146,11 @@ func (s *Session) ID() string { return s.id }
 // reported in the record, with the shell's exit code.
 func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	rec := &record.Session{
-		ID:      s.id,
-		Command: append([]string{s.opts.Command}, s.opts.Args...),
-		Dir:     s.opts.Dir,
-		Start:   time.Now(),
+		SchemaVersion: record.SchemaVersion,
+		ID:            s.id,
+		Command:       append([]string{s.opts.Command}, s.opts.Args...),
+		Dir:           s.opts.Dir,
+		Start:         time.Now(),
 	}
 	if rec.Dir == "" {
 		rec.Dir, _ = os.Getwd()
@@ -209,7 +217,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 
 	// The child is gone, but its last export may still be on the wire.
 	drainCtx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
-	_ = s.receiver.Drain(drainCtx, s.opts.Drain)
+	rec.DrainTimedOut = s.receiver.Drain(drainCtx, s.opts.Drain) != nil
 	_ = s.receiver.Shutdown(drainCtx)
 	cancel()
 	rec.End = time.Now()
@@ -222,7 +230,8 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		root.SetStatus(codes.Error, "child exited with code "+strconv.Itoa(rec.ExitCode))
 	}
 	root.End(trace.WithTimestamp(rec.End))
-	s.sink.fill(rec)
+	s.sink.fill(rec, s.opts.Prices)
+	decideEnd(rec, s.opts.FailOnErrorEvents)
 	return rec, nil
 }
 

@@ -24,8 +24,10 @@ type Sink struct {
 	spans   int64
 	logs    int64
 	metrics int64
-	totals  events.Totals
 	events  []events.Event
+	// lineage keeps every span's parent: whether an LLM span wraps another
+	// can only be decided once the whole trace has arrived.
+	lineage events.Lineage
 }
 
 func newSink(consumers []receiver.Sink) *Sink { return &Sink{consumers: consumers} }
@@ -56,8 +58,14 @@ func (k *Sink) tallyTraces(td ptrace.Traces) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.spans += int64(td.SpanCount())
-	for _, e := range evs {
-		k.totals.Add(e)
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for s := 0; s < spans.Len(); s++ {
+				k.lineage.Add(spans.At(s).SpanID(), spans.At(s).ParentSpanID())
+			}
+		}
 	}
 	k.events = append(k.events, evs...)
 }
@@ -88,9 +96,6 @@ func (k *Sink) tallyLogs(ld plog.Logs) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.logs += int64(ld.LogRecordCount())
-	for _, e := range evs {
-		k.totals.Add(e)
-	}
 	k.events = append(k.events, evs...)
 }
 
@@ -106,11 +111,15 @@ func (k *Sink) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
 	return errors.Join(errs...)
 }
 
-// fill copies the counts and events into rec.
-func (k *Sink) fill(rec *record.Session) {
+// fill copies the counts and events into rec, applies the session-wide
+// counting rules (leaf LLM calls only, errors once) and prices the calls
+// with p (nil: no price table). Call it once, after the receiver is shut
+// down.
+func (k *Sink) fill(rec *record.Session, p events.Pricer) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	rec.SpansReceived, rec.LogsReceived, rec.MetricsReceived = k.spans, k.logs, k.metrics
-	rec.Totals = k.totals
 	rec.Events = append([]events.Event(nil), k.events...)
+	rec.Totals = events.Finish(rec.Events, &k.lineage, p)
+	rec.MissingParents = k.lineage.Missing(rec.RootSpanID)
 }

@@ -65,7 +65,7 @@ func facts(s *record.Session) []line {
 	}
 	out = append(out, errs)
 	for _, msg := range t.ErrorSamples {
-		out = append(out, line{"", "- " + msg, toneBad})
+		out = append(out, line{"", "- " + msg.Message, toneBad})
 	}
 	return out
 }

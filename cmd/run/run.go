@@ -13,6 +13,7 @@ import (
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
 	"github.com/agentops-dev/agentops/iostreams"
+	"github.com/agentops-dev/agentops/pricing"
 	"github.com/agentops-dev/agentops/receiver"
 	"github.com/agentops-dev/agentops/record"
 	"github.com/agentops-dev/agentops/session"
@@ -31,6 +32,10 @@ type Options struct {
 	NoAuth      bool
 	Drain       time.Duration
 	JSONPath    string
+	// PricesPath is a price table that overrides and extends the embedded one.
+	PricesPath string
+	// FailOnErrors ends a session that exited 0 with error events as Fail.
+	FailOnErrors bool
 }
 
 // NewCmdRun builds `agentops run`. runF replaces the work in tests of flag
@@ -60,7 +65,13 @@ before it, and use -- when the command itself starts with a dash.`,
   agentops run --drain 500ms -- ./my-agent --flag value
 
   # Receive from an agent in a container (warns: not loopback)
-  agentops run --listen 0.0.0.0:4318 -- docker run --network host my-agent`,
+  agentops run --listen 0.0.0.0:4318 -- docker run --network host my-agent
+
+  # Price your own models (same JSON shape as the embedded table)
+  agentops run --prices my-prices.json -- ./my-agent
+
+  # Call the session a failure when errors were recorded, even on exit 0
+  agentops run --fail-on-errors -- ./my-agent`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errors.New("no command to run: usage is 'agentops run [flags] -- <command> [args...]'")
@@ -84,6 +95,8 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.BoolVar(&opts.NoAuth, "no-auth", false, "accept OTLP requests without the session's bearer token")
 	f.DurationVar(&opts.Drain, "drain", session.DefaultDrain, "quiet time to wait for late exports after the child exits")
 	f.StringVar(&opts.JSONPath, "json", "", "also write the session (summary and events) as JSON to this file (- for stdout)")
+	f.StringVar(&opts.PricesPath, "prices", "", "JSON price table overriding and extending the embedded one ("+pricing.TableSource+" of "+pricing.TableDate+")")
+	f.BoolVar(&opts.FailOnErrors, "fail-on-errors", false, "end the session as Fail when error events arrived, even if the command exited 0")
 	return c
 }
 
@@ -97,6 +110,14 @@ func runRun(ctx context.Context, opts *Options) error {
 		return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("unknown --protocol %q: use http/protobuf, http/json or grpc", opts.Protocol)}
 	}
 	warnListen(opts.IO.ErrOut, opts.Listen, opts.NoAuth)
+	prices := pricing.Default()
+	if opts.PricesPath != "" {
+		user, err := pricing.LoadFile(opts.PricesPath)
+		if err != nil {
+			return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("--prices: %w (expected a JSON object of model name → {\"input_cost_per_token\": ..., \"output_cost_per_token\": ...})", err)}
+		}
+		prices = prices.Merge(user)
+	}
 	s, err := session.New(session.Options{
 		Command:     opts.Command[0],
 		Args:        opts.Command[1:],
@@ -108,6 +129,9 @@ func runRun(ctx context.Context, opts *Options) error {
 		Receiver:    receiver.Config{Addr: opts.Listen},
 		NoAuth:      opts.NoAuth,
 		Drain:       opts.Drain,
+
+		Prices:            prices,
+		FailOnErrorEvents: opts.FailOnErrors,
 	})
 	if err != nil {
 		return &exitcode.Error{Code: exitcode.Internal, Err: err}
@@ -116,6 +140,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return &exitcode.Error{Code: exitcode.Internal, Err: fmt.Errorf("%w (try --listen 127.0.0.1:0)", err)}
 	}
+	rec.Prices = prices.Source
 	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	_ = s.Shutdown(flushCtx)
 	cancel()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/agentops-dev/agentops/internal/buildinfo"
 	"github.com/agentops-dev/agentops/iostreams"
+	"github.com/agentops-dev/agentops/pricing"
 )
 
 // NewCmdVersion builds `agentops version`.
@@ -19,7 +20,9 @@ func NewCmdVersion(io *iostreams.IOStreams) *cobra.Command {
 		Example: "  agentops version",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintf(io.Out, "agentops %s (%s, %s/%s)\n", buildinfo.String(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			_, err := fmt.Fprintf(io.Out, "agentops %s (%s, %s/%s)\nprices: %s of %s (MIT), %d models; override with agentops run --prices FILE\n",
+				buildinfo.String(), runtime.Version(), runtime.GOOS, runtime.GOARCH,
+				pricing.TableSource, pricing.TableDate, pricing.Default().Len())
 			return err
 		},
 	}

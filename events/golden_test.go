@@ -1,0 +1,229 @@
+package events_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentops-dev/agentops/events"
+	"github.com/agentops-dev/agentops/pricing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// sessionRoot is the span id the fixtures' top spans name as parent: the
+// agentops session span, which the child never sends.
+const sessionRoot = "b7ad6b7169203331"
+
+// fixtureSpans decodes an OTLP JSON fixture into its spans, in order.
+func fixtureSpans(t *testing.T, name string) []ptrace.Span {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b)
+	if err != nil {
+		t.Fatalf("decode %s: %v", name, err)
+	}
+	var spans []ptrace.Span
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		sss := td.ResourceSpans().At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			for k := 0; k < sss.At(j).Spans().Len(); k++ {
+				spans = append(spans, sss.At(j).Spans().At(k))
+			}
+		}
+	}
+	return spans
+}
+
+// run does what the session does with received spans.
+func run(spans []ptrace.Span) ([]events.Event, events.Totals, *events.Lineage) {
+	var evs []events.Event
+	lin := &events.Lineage{}
+	for _, s := range spans {
+		evs = append(evs, events.FromSpan(s)...)
+		lin.Add(s.SpanID(), s.ParentSpanID())
+	}
+	return evs, events.Finish(evs, lin, pricing.Default()), lin
+}
+
+type want struct {
+	llmCalls, wrappers int
+	in, out, cacheRead int64
+	cost               float64
+	unpriced           int
+	tools, toolErrors  int
+	agents, actions    int
+	errors, propagated int
+	models             []string
+	conventions        []string
+}
+
+// The expected numbers are worked out by hand from the fixtures and the
+// embedded price table (USD per token), so a change in either shows here
+// and not only in a golden file.
+var conventionTests = map[string]want{
+	// invoke_agent > [chat wrapper > chat leaf > POST], 2 × execute_tool
+	// search (one fails, and the agent re-raises it), chat gpt-4.1-mini,
+	// embeddings.
+	"gen_ai": {
+		llmCalls: 3, wrappers: 1, in: 1200 + 800 + 50, out: 300 + 150, cacheRead: 200,
+		cost: 1000*2.5e-6 + 200*1.25e-6 + 300*1e-5 + // gpt-4o-2024-08-06, cache read at its own price
+			800*4e-7 + 150*1.6e-6 + // gpt-4.1-mini
+			50*2e-8, // text-embedding-3-small
+		tools: 2, toolErrors: 1, agents: 1, errors: 1, propagated: 1,
+		models:      []string{"gpt-4.1-mini", "gpt-4o-2024-08-06", "text-embedding-3-small"},
+		conventions: []string{"gen_ai"},
+	},
+	// gen_ai.system, prompt_tokens/completion_tokens (as int, string and
+	// double), no operation name, content in span events and attributes.
+	"gen_ai_deprecated": {
+		llmCalls: 2, in: 400 + 250, out: 60 + 40,
+		cost:  400*5e-7 + 60*1.5e-6 + 250*2.5e-7 + 40*1.25e-6, // gpt-3.5-turbo-0125, claude-3-haiku-20240307
+		tools: 1, models: []string{"claude-3-haiku-20240307", "gpt-3.5-turbo-0125"},
+		conventions: []string{"gen_ai"},
+	},
+	// workflow > agent > task > [ChatOpenAI.chat wrapper > openai.chat,
+	// tool, openai.chat, anthropic.chat with cache reported beside input].
+	"traceloop": {
+		llmCalls: 3, wrappers: 1, in: 900 + 300 + 10, out: 120 + 80 + 200, cacheRead: 4000,
+		cost: 900*1.5e-7 + 120*6e-7 + // gpt-4o-mini-2024-07-18
+			300*1.5e-7 + 80*6e-7 + // gpt-4o-mini
+			10*3e-6 + 4000*3e-7 + 1000*3.75e-6 + 200*1.5e-5, // claude-3-5-sonnet-20241022
+		tools: 1, agents: 1, actions: 2,
+		models:      []string{"claude-3-5-sonnet-20241022", "gpt-4o-mini", "gpt-4o-mini-2024-07-18"},
+		conventions: []string{"traceloop"},
+	},
+	// AGENT > CHAIN > [LLM wrapper > LLM leaf reporting its own cost, TOOL,
+	// EMBEDDING, RETRIEVER, LLM of a model no table prices].
+	"openinference": {
+		llmCalls: 3, wrappers: 1, in: 1500 + 300 + 100, out: 250 + 20, cacheRead: 1000,
+		cost:     0.0049 + 300*2e-8, // reported by the span; text-embedding-3-small
+		unpriced: 1, tools: 1, agents: 1, actions: 2,
+		models:      []string{"claude-3-5-sonnet-20241022", "my-finetuned-llama", "text-embedding-3-small"},
+		conventions: []string{"openinference"},
+	},
+	// session > agent > workflow > operation > [llm (wrapper) > openai.chat,
+	// failing tool], task.
+	"agentops": {
+		llmCalls: 1, wrappers: 1, in: 2000, out: 500,
+		cost:  2000*2.5e-6 + 500*1e-5, // gpt-4o-2024-08-06
+		tools: 1, toolErrors: 1, agents: 1, actions: 3, errors: 1,
+		models:      []string{"gpt-4o-2024-08-06"},
+		conventions: []string{"agentops", "traceloop"},
+	},
+}
+
+func TestConventions(t *testing.T) {
+	for name, w := range conventionTests {
+		t.Run(name, func(t *testing.T) {
+			evs, tot, lin := run(fixtureSpans(t, name))
+			checkTotals(t, tot, evs, w)
+			if n := lin.Missing(sessionRoot); n != 0 {
+				t.Errorf("Missing = %d, want 0: the fixture is a whole trace", n)
+			}
+			golden(t, name, map[string]any{"events": evs, "totals": tot})
+		})
+	}
+}
+
+// TestArrivalOrder checks that the counting rules do not depend on the
+// order spans arrive in: parents first, children first, or shuffled.
+func TestArrivalOrder(t *testing.T) {
+	for name, w := range conventionTests {
+		spans := fixtureSpans(t, name)
+		slices.Reverse(spans)
+		_, tot, _ := run(spans)
+		t.Run(name, func(t *testing.T) { checkTotals(t, tot, nil, w) })
+	}
+}
+
+func checkTotals(t *testing.T, tot events.Totals, evs []events.Event, w want) {
+	t.Helper()
+	if tot.LLMCalls != w.llmCalls || tot.WrapperLLMSpans != w.wrappers {
+		t.Errorf("LLM calls = %d (+%d wrappers), want %d (+%d)", tot.LLMCalls, tot.WrapperLLMSpans, w.llmCalls, w.wrappers)
+	}
+	if tot.InputTokens != w.in || tot.OutputTokens != w.out || tot.CacheReadTokens != w.cacheRead {
+		t.Errorf("tokens = %d in / %d out / %d cache read, want %d / %d / %d",
+			tot.InputTokens, tot.OutputTokens, tot.CacheReadTokens, w.in, w.out, w.cacheRead)
+	}
+	if math.Abs(tot.CostUSD-w.cost) > 1e-12 || tot.UnpricedCalls != w.unpriced {
+		t.Errorf("cost = $%.10f with %d unpriced, want $%.10f with %d", tot.CostUSD, tot.UnpricedCalls, w.cost, w.unpriced)
+	}
+	toolErrors := 0
+	for _, tl := range tot.Tools {
+		toolErrors += tl.Errors
+	}
+	if tot.ToolCalls != w.tools || toolErrors != w.toolErrors {
+		t.Errorf("tools = %d calls %d errors, want %d, %d", tot.ToolCalls, toolErrors, w.tools, w.toolErrors)
+	}
+	if tot.Agents != w.agents || tot.Actions != w.actions || tot.Errors != w.errors {
+		t.Errorf("agents/actions/errors = %d/%d/%d, want %d/%d/%d", tot.Agents, tot.Actions, tot.Errors, w.agents, w.actions, w.errors)
+	}
+	var models []string
+	for _, m := range tot.Models {
+		models = append(models, m.Model)
+	}
+	slices.Sort(models)
+	if !slices.Equal(models, w.models) {
+		t.Errorf("models = %v, want %v", models, w.models)
+	}
+	if evs == nil {
+		return
+	}
+	propagated := 0
+	conventions := map[string]bool{}
+	for _, e := range evs {
+		if e.Error != nil && e.Error.Propagated {
+			propagated++
+		}
+		if e.Convention != "" {
+			conventions[e.Convention] = true
+		}
+	}
+	if propagated != w.propagated {
+		t.Errorf("propagated errors = %d, want %d", propagated, w.propagated)
+	}
+	var got []string
+	for c := range conventions {
+		got = append(got, c)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, w.conventions) {
+		t.Errorf("conventions = %v, want %v", got, w.conventions)
+	}
+}
+
+// golden compares v, as indented JSON, with testdata/<name>.golden.json;
+// -update rewrites the file.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./events -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("events differ from %s (go test ./events -update, then review the diff):\n%s", path, got)
+	}
+}

@@ -1,0 +1,300 @@
+package events
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// FromSpan returns the events a span stands for: at most one LLM, tool,
+// action or agent event, plus an error event when the span's status is
+// ERROR. Plain spans (HTTP, database, ...) yield none.
+func FromSpan(span ptrace.Span) []Event {
+	attrs := span.Attributes()
+	base := Event{
+		Name:    span.Name(),
+		TraceID: span.TraceID().String(),
+		SpanID:  span.SpanID().String(),
+		Start:   span.StartTimestamp().AsTime(),
+		End:     span.EndTimestamp().AsTime(),
+	}
+	if !span.ParentSpanID().IsEmpty() {
+		base.ParentSpanID = span.ParentSpanID().String()
+	}
+	failed := span.Status().Code() == ptrace.StatusCodeError
+	var out []Event
+	if kind, convention := classify(attrs); kind != "" {
+		e := base
+		e.Kind, e.Convention = kind, convention
+		fill(&e, span, failed)
+		out = append(out, e)
+		base.Convention = convention
+	}
+	if failed {
+		e := base
+		e.Kind = KindError
+		e.Error = spanError(span)
+		out = append(out, e)
+	}
+	return out
+}
+
+// classify applies kindRules: the span's kind and the convention that said so.
+func classify(attrs pcommon.Map) (Kind, string) {
+	for _, r := range kindRules {
+		v, ok := attrs.Get(r.attr)
+		if !ok {
+			continue
+		}
+		val := strings.ToLower(strings.TrimSpace(v.AsString()))
+		kind, known := r.kinds[val]
+		if !known {
+			kind, known = r.kinds["*"]
+		}
+		if known {
+			return kind, r.convention
+		}
+	}
+	return "", ""
+}
+
+// fill reads the fields of e's kind from the span.
+func fill(e *Event, span ptrace.Span, failed bool) {
+	a, k := span.Attributes(), fieldKeys
+	switch e.Kind {
+	case KindLLM:
+		l := &LLM{
+			Operation:           str(a, k.Operation...),
+			Provider:            str(a, k.Provider...),
+			RequestModel:        str(a, k.RequestModel...),
+			ResponseModel:       str(a, k.ResponseModel...),
+			InputTokens:         integer(a, k.InputTokens...),
+			OutputTokens:        integer(a, k.OutputTokens...),
+			TotalTokens:         integer(a, k.TotalTokens...),
+			CacheReadTokens:     integer(a, k.CacheReadTokens...),
+			CacheCreationTokens: integer(a, k.CacheCreationTokens...),
+			ReasoningTokens:     integer(a, k.ReasoningTokens...),
+			Prompt:              content(a, span.Events(), k.Prompt, k.PromptMessages, k.PromptEvents),
+			Completion:          content(a, span.Events(), k.Completion, k.CompletionMessages, k.CompletionEvents),
+		}
+		if l.Operation == "" && strings.EqualFold(str(a, "openinference.span.kind"), "embedding") {
+			l.Operation = "embeddings"
+		}
+		if cost, ok := reportedCost(a); ok {
+			l.CostUSD, l.CostSource = &cost, "span"
+		}
+		e.LLM = l
+	case KindTool:
+		e.Tool = &Tool{
+			Name:      first(str(a, k.ToolName...), strings.TrimPrefix(e.Name, "execute_tool ")),
+			Arguments: clip(str(a, k.ToolArguments...)),
+			Result:    clip(str(a, k.ToolResult...)),
+			Failed:    failed,
+		}
+	case KindAgent:
+		e.Agent = &Agent{
+			Name:   first(str(a, k.AgentName...), strings.TrimPrefix(e.Name, "invoke_agent ")),
+			Input:  clip(str(a, k.Input...)),
+			Output: clip(str(a, k.Output...)),
+		}
+	case KindAction:
+		e.Action = &Action{
+			Type:   strings.ToLower(str(a, "agentops.span.kind", "openinference.span.kind", "traceloop.span.kind", "gen_ai.operation.name")),
+			Input:  clip(str(a, k.Input...)),
+			Output: clip(str(a, k.Output...)),
+		}
+	}
+}
+
+// reportedCost is the cost the span states itself: a total, else the sum
+// of the parts it reports.
+func reportedCost(a pcommon.Map) (float64, bool) {
+	if v, ok := number(a, fieldKeys.Cost...); ok {
+		return v, true
+	}
+	sum, any := 0.0, false
+	for _, key := range fieldKeys.CostParts {
+		if v, ok := number(a, key); ok {
+			sum, any = sum+v, true
+		}
+	}
+	return sum, any
+}
+
+// spanError describes a failed span: the status message, refined by the
+// first exception event (OpenTelemetry "exception" semantic conventions).
+func spanError(span ptrace.Span) *Error {
+	k := fieldKeys
+	e := &Error{Message: span.Status().Message(), Source: "span"}
+	evs := span.Events()
+	for i := 0; i < evs.Len(); i++ {
+		ev := evs.At(i)
+		if ev.Name() != k.ExceptionEvent {
+			continue
+		}
+		a := ev.Attributes()
+		e.Type = str(a, k.ExceptionType)
+		e.Message = first(str(a, k.ExceptionMessage), e.Message)
+		e.Stack = clip(str(a, k.ExcStack))
+		break
+	}
+	if e.Type == "" {
+		e.Type = str(span.Attributes(), k.ErrorType...)
+	}
+	return e
+}
+
+// content returns captured prompt or completion content: a whole-content
+// attribute, else indexed message attributes rendered as a JSON array,
+// else the content of a span event.
+func content(a pcommon.Map, evs ptrace.SpanEventSlice, keys []string, msgs []messageKeys, events []eventKey) string {
+	if s := str(a, keys...); s != "" {
+		return clip(s)
+	}
+	for _, m := range msgs {
+		if s := indexedMessages(a, m); s != "" {
+			return clip(s)
+		}
+	}
+	for i := 0; i < evs.Len(); i++ {
+		for _, ek := range events {
+			if evs.At(i).Name() == ek.event {
+				if s := str(evs.At(i).Attributes(), ek.attr); s != "" {
+					return clip(s)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// message is one entry of an indexed message list.
+type message struct {
+	Role    string `json:"role,omitempty"`
+	Content string `json:"content,omitempty"`
+}
+
+func indexedMessages(a pcommon.Map, m messageKeys) string {
+	byIndex := map[int]*message{}
+	a.Range(func(k string, v pcommon.Value) bool {
+		rest, ok := strings.CutPrefix(k, m.prefix)
+		if !ok {
+			return true
+		}
+		idx, field, ok := strings.Cut(rest, ".")
+		if !ok {
+			return true
+		}
+		n, err := strconv.Atoi(idx)
+		if err != nil {
+			return true
+		}
+		msg := byIndex[n]
+		if msg == nil {
+			msg = &message{}
+			byIndex[n] = msg
+		}
+		switch "." + field {
+		case m.role:
+			msg.Role = v.AsString()
+		case m.content:
+			msg.Content = v.AsString()
+		}
+		return true
+	})
+	if len(byIndex) == 0 {
+		return ""
+	}
+	idx := make([]int, 0, len(byIndex))
+	for n := range byIndex {
+		idx = append(idx, n)
+	}
+	sort.Ints(idx)
+	list := make([]message, 0, len(idx))
+	for _, n := range idx {
+		if *byIndex[n] != (message{}) {
+			list = append(list, *byIndex[n])
+		}
+	}
+	if len(list) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(list)
+	return string(b)
+}
+
+// str returns the first of keys present with a non-empty value.
+func str(m pcommon.Map, keys ...string) string {
+	for _, k := range keys {
+		if v, ok := m.Get(k); ok {
+			if s := v.AsString(); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// integer returns the first of keys present as an integer; SDKs differ in
+// whether they send token counts as int, double or string.
+func integer(m pcommon.Map, keys ...string) int64 {
+	if f, ok := number(m, keys...); ok {
+		return int64(math.Round(f))
+	}
+	return 0
+}
+
+// number returns the first of keys present as a finite number.
+func number(m pcommon.Map, keys ...string) (float64, bool) {
+	for _, k := range keys {
+		v, ok := m.Get(k)
+		if !ok {
+			continue
+		}
+		var f float64
+		switch v.Type() {
+		case pcommon.ValueTypeInt:
+			f = float64(v.Int())
+		case pcommon.ValueTypeDouble:
+			f = v.Double()
+		case pcommon.ValueTypeStr:
+			var err error
+			if f, err = strconv.ParseFloat(strings.TrimSpace(v.Str()), 64); err != nil {
+				continue
+			}
+		default:
+			continue
+		}
+		if !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// clip shortens s to MaxContent bytes on a rune boundary.
+func clip(s string) string {
+	if len(s) <= MaxContent {
+		return s
+	}
+	cut := MaxContent
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

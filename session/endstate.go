@@ -1,0 +1,77 @@
+package session
+
+import (
+	"fmt"
+
+	"github.com/agentops-dev/agentops/events"
+	"github.com/agentops-dev/agentops/record"
+)
+
+// decideEnd sets rec's end state and reason from how the child exited and
+// what telemetry arrived, as AgentOps reports sessions:
+//
+//   - Indeterminate when the child was killed by a signal (nobody knows
+//     whether it would have succeeded);
+//   - Fail when it could not start or exited non-zero, with the exit code
+//     and the last error event;
+//   - Indeterminate when it exited 0 but its telemetry is incomplete;
+//   - Fail when it exited 0 with error events and failOnErrors is set;
+//   - Success otherwise.
+func decideEnd(rec *record.Session, failOnErrors bool) {
+	lastErr := lastError(rec.Events)
+	switch {
+	case rec.Signal != "":
+		rec.EndState = record.Indeterminate
+		rec.EndReason = "killed by " + rec.Signal
+	case rec.StartError != "":
+		rec.EndState = record.Fail
+		rec.EndReason = rec.StartError
+	case rec.ExitCode != 0:
+		rec.EndState = record.Fail
+		rec.EndReason = fmt.Sprintf("exit code %d", rec.ExitCode)
+		if lastErr != "" {
+			rec.EndReason += "; last error: " + lastErr
+		}
+	case rec.DrainTimedOut:
+		rec.EndState = record.Indeterminate
+		rec.EndReason = "telemetry incomplete: the child's exports were still arriving when agentops stopped waiting"
+	case rec.MissingParents > 0:
+		rec.EndState = record.Indeterminate
+		rec.EndReason = fmt.Sprintf("telemetry incomplete: %d parent span(s) never arrived (did the child exit without flushing its OpenTelemetry SDK?)", rec.MissingParents)
+	case failOnErrors && rec.Totals.Errors > 0:
+		rec.EndState = record.Fail
+		rec.EndReason = fmt.Sprintf("exit code 0 but %d error event(s); last error: %s", rec.Totals.Errors, lastErr)
+	default:
+		rec.EndState = record.Success
+		rec.EndReason = "exit code 0"
+		if rec.Totals.Errors > 0 {
+			rec.EndReason += fmt.Sprintf(" (with %d error event(s))", rec.Totals.Errors)
+		}
+	}
+}
+
+// lastError describes the error event that ended last, not counting errors
+// that only repeat one raised below them.
+func lastError(evs []events.Event) string {
+	var last *events.Event
+	for i := range evs {
+		e := &evs[i]
+		if e.Kind != events.KindError || e.Error == nil || e.Error.Propagated {
+			continue
+		}
+		if last == nil || !e.End.Before(last.End) {
+			last = e
+		}
+	}
+	if last == nil {
+		return ""
+	}
+	msg := last.Error.Message
+	if last.Error.Type != "" && msg != "" {
+		msg = last.Error.Type + ": " + msg
+	}
+	if msg == "" {
+		msg = last.Error.Type
+	}
+	return fmt.Sprintf("%s (in %s)", msg, last.Name)
+}
