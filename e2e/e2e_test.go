@@ -28,6 +28,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Every session these tests run is stored here, never in the real home.
+	os.Setenv("AGENTOPS_STORE", filepath.Join(dir, "store"))
 	agentopsBin = filepath.Join(dir, "agentops")
 	testagentBin = filepath.Join(dir, "testagent")
 	for bin, pkg := range map[string]string{agentopsBin: "..", testagentBin: "../internal/testagent"} {

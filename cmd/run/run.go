@@ -36,6 +36,10 @@ type Options struct {
 	PricesPath string
 	// FailOnErrors ends a session that exited 0 with error events as Fail.
 	FailOnErrors bool
+
+	StoreDir   string
+	NoStore    bool
+	ReportPath string
 }
 
 // NewCmdRun builds `agentops run`. runF replaces the work in tests of flag
@@ -71,7 +75,13 @@ before it, and use -- when the command itself starts with a dash.`,
   agentops run --prices my-prices.json -- ./my-agent
 
   # Call the session a failure when errors were recorded, even on exit 0
-  agentops run --fail-on-errors -- ./my-agent`,
+  agentops run --fail-on-errors -- ./my-agent
+
+  # Keep this session in a CI workspace instead of ~/.local/state/agentops
+  agentops run --store .agentops -- ./my-agent
+
+  # Do not keep this session at all
+  agentops run --no-store -- ./my-agent`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errors.New("no command to run: usage is 'agentops run [flags] -- <command> [args...]'")
@@ -97,6 +107,8 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.StringVar(&opts.JSONPath, "json", "", "also write the session (summary and events) as JSON to this file (- for stdout)")
 	f.StringVar(&opts.PricesPath, "prices", "", "JSON price table overriding and extending the embedded one ("+pricing.TableSource+" of "+pricing.TableDate+")")
 	f.BoolVar(&opts.FailOnErrors, "fail-on-errors", false, "end the session as Fail when error events arrived, even if the command exited 0")
+	f.StringVar(&opts.StoreDir, "store", "", "keep the session in this directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
+	f.BoolVar(&opts.NoStore, "no-store", false, "do not keep the session in the local store")
 	return c
 }
 
@@ -118,7 +130,8 @@ func runRun(ctx context.Context, opts *Options) error {
 		}
 		prices = prices.Merge(user)
 	}
-	s, err := session.New(session.Options{
+	rs := openRunStore(opts)
+	sopts := session.Options{
 		Command:     opts.Command[0],
 		Args:        opts.Command[1:],
 		Stdin:       opts.IO.In,
@@ -132,18 +145,23 @@ func runRun(ctx context.Context, opts *Options) error {
 
 		Prices:            prices,
 		FailOnErrorEvents: opts.FailOnErrors,
-	})
+	}
+	rs.wire(&sopts)
+	s, err := session.New(sopts)
 	if err != nil {
 		return &exitcode.Error{Code: exitcode.Internal, Err: err}
 	}
+	rs.begin(s.ID())
 	rec, err := s.Run(ctx)
 	if err != nil {
+		rs.discard()
 		return &exitcode.Error{Code: exitcode.Internal, Err: fmt.Errorf("%w (try --listen 127.0.0.1:0)", err)}
 	}
 	rec.Prices = prices.Source
 	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	_ = s.Shutdown(flushCtx)
 	cancel()
+	rs.finish(rec)
 	if rec.StartError != "" {
 		fmt.Fprintln(opts.IO.ErrOut, "agentops:", rec.StartError)
 	}

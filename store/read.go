@@ -1,0 +1,124 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentops-dev/agentops/events"
+	"github.com/agentops-dev/agentops/record"
+)
+
+// Session is a stored session read whole: its record and its spans.
+type Session struct {
+	*Entry
+	// Record is the final record, or one rebuilt from meta.json and the
+	// stored spans when the session did not finish (Entry.State says so).
+	Record *record.Session
+	// Traces holds every stored span, the session's own included.
+	Traces ptrace.Traces
+}
+
+// Load reads a session's spans and, for a session without a final record,
+// rebuilds what it can from them. Damaged lines are skipped and reported in
+// Problems; only an unreadable directory is an error.
+func (s *Store) Load(e *Entry) (*Session, error) {
+	td, problems, err := ReadTraces(filepath.Join(e.Path, SpansFile))
+	if err != nil {
+		return nil, err
+	}
+	e.Problems = append(e.Problems, problems...)
+	out := &Session{Entry: e, Traces: td, Record: e.Final}
+	if out.Record == nil {
+		out.Record = rebuild(e, td)
+	}
+	return out, nil
+}
+
+// ReadTraces reads a file of OTLP JSON lines into one ptrace.Traces. A line
+// that does not decode (typically the last one, cut short by a crash) is
+// skipped and described in problems. A missing file is no spans.
+func ReadTraces(path string) (td ptrace.Traces, problems []string, err error) {
+	td = ptrace.NewTraces()
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return td, nil, nil
+	}
+	if err != nil {
+		return td, nil, fmt.Errorf("read stored spans: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 64<<10)
+	var u ptrace.JSONUnmarshaler
+	for n := 1; ; n++ {
+		line, rerr := r.ReadBytes('\n')
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			return td, problems, fmt.Errorf("read stored spans: %w", rerr)
+		}
+		truncated := errors.Is(rerr, io.EOF) && len(line) > 0
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			batch, derr := u.UnmarshalTraces(line)
+			switch {
+			case derr != nil && truncated:
+				problems = append(problems, fmt.Sprintf("%s: last line %d cut short (%d bytes), skipped", filepath.Base(path), n, len(line)))
+			case derr != nil:
+				problems = append(problems, fmt.Sprintf("%s: line %d does not decode, skipped: %v", filepath.Base(path), n, derr))
+			default:
+				batch.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+			}
+		}
+		if rerr != nil {
+			return td, problems, nil
+		}
+	}
+}
+
+// rebuild rebuilds a session record from what a session that never finished
+// left behind: meta.json and the spans.
+func rebuild(e *Entry, td ptrace.Traces) *record.Session {
+	rec := &record.Session{
+		ID:      e.ID,
+		Command: e.Meta.Command,
+		Dir:     e.Meta.Dir,
+		Start:   e.Start(),
+	}
+	var evs []events.Event
+	end := rec.Start
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				sp := spans.At(k)
+				rec.SpansReceived++
+				if t := sp.EndTimestamp().AsTime(); t.After(end) {
+					end = t
+				}
+				if rec.TraceID == "" {
+					rec.TraceID = sp.TraceID().String()
+				}
+				evs = append(evs, events.FromSpan(sp)...)
+			}
+		}
+	}
+	slices.SortStableFunc(evs, func(a, b events.Event) int { return a.Start.Compare(b.Start) })
+	for _, ev := range evs {
+		rec.Totals.Add(ev)
+	}
+	rec.Events = evs
+	if end.IsZero() {
+		end = time.Now()
+	}
+	rec.End = end
+	rec.ExitCode = -1
+	return rec
+}

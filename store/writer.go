@@ -1,0 +1,237 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/agentops-dev/agentops/record"
+)
+
+// OwnScopePrefix is the instrumentation scope prefix of agentops' own spans
+// (the session span and its children). The Writer keeps only those from the
+// session's span pipeline: the child's spans arrive through ConsumeTraces.
+const OwnScopePrefix = "github.com/agentops-dev/agentops"
+
+// Writer streams one session to its directory. It is a receiver sink (every
+// batch the child sends) and a span processor (the session's own spans).
+// Its methods are safe for concurrent use. Write errors never reach the
+// child: they are kept and returned by Finish.
+type Writer struct {
+	store *Store
+	path  string
+
+	mu      sync.Mutex
+	files   map[string]*jsonLines
+	errs    []error
+	closed  bool
+	started bool
+}
+
+// jsonLines is one append-only .jsonl file.
+type jsonLines struct {
+	f *os.File
+	w *bufio.Writer
+}
+
+// NewWriter returns a writer for a session of s. Nothing is written before
+// Begin; batches consumed before it are dropped.
+func (s *Store) NewWriter() *Writer {
+	return &Writer{store: s, files: map[string]*jsonLines{}}
+}
+
+// Path is the session's directory, once Begin has succeeded.
+func (w *Writer) Path() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.path
+}
+
+// Begin creates the session's directory and writes meta.json.
+func (w *Writer) Begin(m Meta) error {
+	if m.ID == "" || strings.ContainsAny(m.ID, `/\`) {
+		return fmt.Errorf("store: bad session id %q", m.ID)
+	}
+	if m.PID == 0 {
+		m.PID = os.Getpid()
+	}
+	if m.Host == "" {
+		m.Host, _ = os.Hostname()
+	}
+	// 0700: prompts and completions end up here.
+	if err := os.MkdirAll(w.store.root, 0o700); err != nil {
+		return fmt.Errorf("create the session store %s: %w (pass --store DIR or --no-store)", w.store.root, err)
+	}
+	path := filepath.Join(w.store.root, m.Start.UTC().Format(dirTime)+"-"+m.ID)
+	// Mkdir, not MkdirAll: it fails if the directory exists, so two sessions
+	// can never share one.
+	if err := os.Mkdir(path, 0o700); err != nil {
+		return fmt.Errorf("create the session directory: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(path, MetaFile), m); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.path, w.started = path, true
+	w.mu.Unlock()
+	return nil
+}
+
+// ConsumeTraces appends the batch to spans.jsonl.
+func (w *Writer) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
+	b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	w.appendLine(SpansFile, b, err)
+	return nil
+}
+
+// ConsumeLogs appends the batch to logs.jsonl.
+func (w *Writer) ConsumeLogs(_ context.Context, ld plog.Logs) error {
+	b, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
+	w.appendLine(LogsFile, b, err)
+	return nil
+}
+
+// ConsumeMetrics appends the batch to metrics.jsonl.
+func (w *Writer) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
+	b, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
+	w.appendLine(MetricsFile, b, err)
+	return nil
+}
+
+// appendLine writes one batch as one line and flushes it, so a crash loses
+// at most the line being written, never one already accepted.
+func (w *Writer) appendLine(name string, b []byte, marshalErr error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.started || w.closed {
+		return
+	}
+	if marshalErr != nil {
+		w.errs = append(w.errs, fmt.Errorf("encode %s batch: %w", name, marshalErr))
+		return
+	}
+	jl, err := w.file(name)
+	if err != nil {
+		w.errs = append(w.errs, err)
+		return
+	}
+	_, _ = jl.w.Write(b)
+	_ = jl.w.WriteByte('\n')
+	if err := jl.w.Flush(); err != nil {
+		w.errs = append(w.errs, fmt.Errorf("write %s: %w", name, err))
+	}
+}
+
+// file opens name on first use; w.mu is held.
+func (w *Writer) file(name string) (*jsonLines, error) {
+	if jl, ok := w.files[name]; ok {
+		return jl, nil
+	}
+	f, err := os.OpenFile(filepath.Join(w.path, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	jl := &jsonLines{f: f, w: bufio.NewWriterSize(f, 64<<10)}
+	w.files[name] = jl
+	return jl, nil
+}
+
+// OnStart does nothing: spans are written when they end.
+func (w *Writer) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+
+// OnEnd writes the session's own spans (scope OwnScopePrefix...) to
+// spans.jsonl, so the stored trace has its root.
+func (w *Writer) OnEnd(s sdktrace.ReadOnlySpan) {
+	if !strings.HasPrefix(s.InstrumentationScope().Name, OwnScopePrefix) {
+		return
+	}
+	_ = w.ConsumeTraces(context.Background(), tracesFromSpan(s))
+}
+
+// Shutdown does nothing: Finish closes the files.
+func (w *Writer) Shutdown(context.Context) error { return nil }
+
+// ForceFlush does nothing: every batch is flushed as it is written.
+func (w *Writer) ForceFlush(context.Context) error { return nil }
+
+// Finish writes session.json atomically, closes the files and returns every
+// error met while writing the session. Batches consumed after Finish are
+// dropped.
+func (w *Writer) Finish(rec *record.Session) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.started {
+		return errors.New("store: session not begun")
+	}
+	if w.closed {
+		return errors.New("store: session already finished")
+	}
+	w.closed = true
+	for name, jl := range w.files {
+		if err := jl.w.Flush(); err != nil {
+			w.errs = append(w.errs, fmt.Errorf("write %s: %w", name, err))
+		}
+		if err := jl.f.Close(); err != nil {
+			w.errs = append(w.errs, fmt.Errorf("close %s: %w", name, err))
+		}
+	}
+	if err := writeFileAtomic(filepath.Join(w.path, SessionFile), rec); err != nil {
+		w.errs = append(w.errs, err)
+	}
+	return errors.Join(w.errs...)
+}
+
+// Discard closes the files and removes the session's directory, for a
+// session that never ran.
+func (w *Writer) Discard() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.started {
+		return nil
+	}
+	w.closed = true
+	for _, jl := range w.files {
+		_ = jl.f.Close()
+	}
+	return os.RemoveAll(w.path)
+}
+
+// writeFileAtomic writes v as JSON to a temporary file next to path and
+// renames it over path: readers see the whole file or none.
+func writeFileAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(append(b, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
