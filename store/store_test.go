@@ -78,7 +78,7 @@ func TestRoundTrip(t *testing.T) {
 
 	// The session's own span comes through the span processor.
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(w))
-	_, root := tp.Tracer(OwnScopePrefix + "/session").Start(context.Background(), "agentops.session agent")
+	_, root := tp.Tracer(OwnScopePrefix+"/session").Start(context.Background(), "agentops.session agent")
 	_, other := tp.Tracer("someone-else").Start(context.Background(), "not ours")
 	other.End()
 
