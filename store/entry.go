@@ -123,7 +123,7 @@ func endState(r *record.Session) State {
 		return StateNotStarted
 	case r.Signal != "":
 		return StateKilled
-	case r.ExitCode != 0:
+	case r.ExitCode != 0 || r.EndState == record.Fail:
 		return StateFailed
 	}
 	return StateOK

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/agentops-dev/agentops/events"
+	"github.com/agentops-dev/agentops/pricing"
 	"github.com/agentops-dev/agentops/record"
 )
 
@@ -91,6 +92,7 @@ func rebuild(e *Entry, td ptrace.Traces) *record.Session {
 		Start:   e.Start(),
 	}
 	var evs []events.Event
+	var lin events.Lineage
 	end := rec.Start
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -106,19 +108,20 @@ func rebuild(e *Entry, td ptrace.Traces) *record.Session {
 				if rec.TraceID == "" {
 					rec.TraceID = sp.TraceID().String()
 				}
+				lin.Add(sp.SpanID(), sp.ParentSpanID())
 				evs = append(evs, events.FromSpan(sp)...)
 			}
 		}
 	}
 	slices.SortStableFunc(evs, func(a, b events.Event) int { return a.Start.Compare(b.Start) })
-	for _, ev := range evs {
-		rec.Totals.Add(ev)
-	}
+	rec.Totals = events.Finish(evs, &lin, pricing.Default())
 	rec.Events = evs
 	if end.IsZero() {
 		end = time.Now()
 	}
 	rec.End = end
 	rec.ExitCode = -1
+	rec.EndState = record.Indeterminate
+	rec.EndReason = "agentops did not finish the session: this record is rebuilt from the spans that were stored"
 	return rec
 }

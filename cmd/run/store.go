@@ -80,6 +80,9 @@ func (rs *runStore) finish(rec *record.Session) {
 	if rs.tmp != "" {
 		defer os.RemoveAll(rs.tmp)
 	}
+	if rs.tmp == "" {
+		rec.Stored = rs.writer.Path()
+	}
 	if err := rs.writer.Finish(rec); err != nil {
 		fmt.Fprintf(rs.opts.IO.ErrOut, "agentops: store session in %s: %v\n", rs.writer.Path(), err)
 	}
