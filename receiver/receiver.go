@@ -55,6 +55,7 @@ type Receiver struct {
 
 	mu         sync.Mutex
 	inFlight   int       // requests being served
+	openConns  int       // connections accepted and not yet closed
 	lastActive time.Time // when a request last started or finished
 	changed    chan struct{}
 
@@ -97,6 +98,7 @@ func (r *Receiver) Start(ctx context.Context) error {
 			Handler:           r.track(r.handler()),
 			Protocols:         &protocols,
 			ReadHeaderTimeout: 10 * time.Second,
+			ConnState:         r.trackConn,
 		}
 		go func() {
 			defer close(r.serveDone)
@@ -133,16 +135,47 @@ func (r *Receiver) activity(delta int) {
 	r.changed = make(chan struct{})
 }
 
+// trackConn counts open connections (HTTP/1 and HTTP/2 alike: net/http
+// reports StateNew and StateClosed for both), so Drain knows when every
+// client has hung up.
+func (r *Receiver) trackConn(_ net.Conn, state http.ConnState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch state {
+	case http.StateNew:
+		r.openConns++
+	case http.StateClosed, http.StateHijacked:
+		r.openConns--
+	default:
+		return
+	}
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
 // Drain waits until no request is in flight and none has started or ended
 // for quiet, counting from the call at the earliest, or until ctx is done.
 // Call it after the child has exited: its last exports may still be on the
 // wire or in the socket buffers.
+//
+// It returns as soon as every connection is closed and none waits to be
+// accepted, without waiting for quiet: a client that has exited has closed
+// its sockets, and the server closes a connection only after it has read and
+// handled every request buffered on it, so nothing more can arrive. The
+// quiet period is for clients that keep a connection open (a grandchild
+// still running, a forked worker that inherited the socket).
 func (r *Receiver) Drain(ctx context.Context, quiet time.Duration) error {
 	start := time.Now()
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		r.mu.Lock()
-		active, last, changed := r.inFlight, r.lastActive, r.changed
+		active, open, last, changed := r.inFlight, r.openConns, r.lastActive, r.changed
 		r.mu.Unlock()
+		if active == 0 && open == 0 && acceptQueueEmpty(r.ln) {
+			return nil
+		}
 		if active > 0 {
 			select {
 			case <-ctx.Done():

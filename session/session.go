@@ -37,8 +37,10 @@ const (
 )
 
 // DefaultDrain is how long the receiver must be quiet after the child exits
-// before the session closes it: long enough for an export already on the
-// wire to be accepted, short enough not to be noticed.
+// before the session closes it, when some client still holds a connection
+// open: long enough for an export already on the wire to be accepted, short
+// enough not to be noticed. Once every connection is closed the receiver
+// needs no quiet period (see receiver.Drain).
 const DefaultDrain = 50 * time.Millisecond
 
 // exportDefaults are the child's SDK settings the session sets when the

@@ -103,7 +103,7 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.StringVar(&opts.Protocol, "protocol", "", "OTLP protocol to ask of the child: http/protobuf, http/json or grpc (default: the child's own setting, else http/protobuf)")
 	f.StringVar(&opts.ServiceName, "service-name", "agentops", "service.name of the session's own spans")
 	f.BoolVar(&opts.NoAuth, "no-auth", false, "accept OTLP requests without the session's bearer token")
-	f.DurationVar(&opts.Drain, "drain", session.DefaultDrain, "quiet time to wait for late exports after the child exits")
+	f.DurationVar(&opts.Drain, "drain", session.DefaultDrain, "quiet time to wait for late exports after the child exits, while a client still holds a connection open")
 	f.StringVar(&opts.JSONPath, "json", "", "also write the session (summary and events) as JSON to this file (- for stdout)")
 	f.StringVar(&opts.PricesPath, "prices", "", "JSON price table overriding and extending the embedded one ("+pricing.TableSource+" of "+pricing.TableDate+")")
 	f.BoolVar(&opts.FailOnErrors, "fail-on-errors", false, "end the session as Fail when error events arrived, even if the command exited 0")
