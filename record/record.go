@@ -71,6 +71,37 @@ type Session struct {
 
 	Totals events.Totals  `json:"totals"`
 	Events []events.Event `json:"events"`
+
+	// ParentSpanID is the span of an inherited TRACEPARENT (a CI job's or an
+	// outer session's) that the session span is parented under.
+	ParentSpanID string `json:"parent_span_id,omitempty"`
+	// Tags are the session's AgentOps tags.
+	Tags []string `json:"tags,omitempty"`
+	// Exports says, per exporter, what became of the session's spans.
+	Exports []Export `json:"exports,omitempty"`
+	// ReplayURL is the session on the AgentOps dashboard, when it was sent there.
+	ReplayURL string `json:"replay_url,omitempty"`
+}
+
+// Export is what one exporter (or the Pushgateway push) did with the session.
+type Export struct {
+	// Name is the exporter's name (otlp, otlpgrpc, agentops, file, console, pushgateway).
+	Name string `json:"name"`
+	// Target is where it sent to, passwords redacted.
+	Target string `json:"target,omitempty"`
+	// Source says why it ran: "--exporter", or the variable that asked for it.
+	Source string `json:"source,omitempty"`
+	// Sent, Failed and Dropped count spans (series for the Pushgateway).
+	// Dropped spans never reached the exporter (its queue was full).
+	Sent    int64 `json:"sent"`
+	Failed  int64 `json:"failed"`
+	Dropped int64 `json:"dropped,omitempty"`
+	// Error is the last failure.
+	Error string `json:"error,omitempty"`
+	// Unsent is the file (OTLP JSON lines) keeping the spans that failed.
+	Unsent string `json:"unsent_file,omitempty"`
+	// Skipped says why the exporter did not run, e.g. not sampled.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Duration is the session's wall time.

@@ -34,6 +34,8 @@ import (
 const (
 	AttrSessionID = "agentops.session.id"
 	AttrSpanKind  = "agentops.span.kind"
+	AttrTags      = "agentops.tags"
+	AttrEndState  = "agentops.session.end_state"
 )
 
 // DefaultDrain is how long the receiver must be quiet after the child exits
@@ -92,6 +94,12 @@ type Options struct {
 	// FailOnErrorEvents ends a session whose child exited 0 as Fail when
 	// error events arrived.
 	FailOnErrorEvents bool
+	// Resource attributes are added to the session's resource and merged
+	// into the child's OTEL_RESOURCE_ATTRIBUTES.
+	Resource map[string]string
+	// Tags are AgentOps tags: agentops.tags on the session span and in the
+	// child's resource.
+	Tags []string
 }
 
 // Session is one running session.
@@ -119,8 +127,7 @@ func New(opts Options) (*Session, error) {
 	}
 	s := &Session{opts: opts, id: uuid.NewString()}
 	res, err := sdkresource.Merge(sdkresource.Empty(), sdkresource.NewWithAttributes(semconv.SchemaURL,
-		semconv.ServiceName(opts.ServiceName),
-		attribute.String(AttrSessionID, s.id),
+		sessionResource(opts, s.id)...,
 	))
 	if err != nil {
 		return nil, fmt.Errorf("session resource: %w", err)
@@ -172,6 +179,12 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	rec.Endpoint = s.receiver.Endpoint()
 
 	tracer := s.tp.Tracer("github.com/agentops-dev/agentops/session")
+	// An inherited TRACEPARENT (a CI job's trace, or an outer agentops
+	// session) becomes the parent of our session span.
+	ctx = inheritedContext(ctx, s.opts.Env)
+	if psc := trace.SpanContextFromContext(ctx); psc.IsValid() {
+		rec.ParentSpanID = psc.SpanID().String()
+	}
 	spanCtx, root := tracer.Start(ctx, "agentops.session "+s.opts.Command,
 		trace.WithSpanKind(trace.SpanKindInternal),
 		trace.WithTimestamp(rec.Start),
@@ -181,6 +194,10 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 			attribute.String("process.command", s.opts.Command),
 			attribute.StringSlice("process.command_args", rec.Command),
 		))
+	if len(s.opts.Tags) > 0 {
+		root.SetAttributes(attribute.StringSlice(AttrTags, s.opts.Tags))
+		rec.Tags = s.opts.Tags
+	}
 	sc := root.SpanContext()
 	rec.TraceID, rec.RootSpanID = sc.TraceID().String(), sc.SpanID().String()
 
@@ -190,7 +207,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		TraceParent:        traceParent(spanCtx),
 		TraceState:         sc.TraceState().String(),
 		SessionID:          s.id,
-		ResourceAttributes: map[string]string{AttrSessionID: s.id},
+		ResourceAttributes: childResource(s.opts, s.id),
 		Defaults:           exportDefaults(),
 	}
 	if token != "" {
@@ -223,8 +240,13 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	_ = s.receiver.Shutdown(drainCtx)
 	cancel()
 	rec.End = time.Now()
+	// The end state goes on the session span (AgentOps reads it there), so
+	// it is decided before the span ends.
+	s.sink.fill(rec, s.opts.Prices)
+	decideEnd(rec, s.opts.FailOnErrorEvents)
 
-	root.SetAttributes(attribute.Int("process.exit.code", rec.ExitCode))
+	root.SetAttributes(attribute.Int("process.exit.code", rec.ExitCode),
+		attribute.String(AttrEndState, string(rec.EndState)))
 	switch {
 	case runErr != nil:
 		root.SetStatus(codes.Error, runErr.Error())
@@ -232,8 +254,6 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		root.SetStatus(codes.Error, "child exited with code "+strconv.Itoa(rec.ExitCode))
 	}
 	root.End(trace.WithTimestamp(rec.End))
-	s.sink.fill(rec, s.opts.Prices)
-	decideEnd(rec, s.opts.FailOnErrorEvents)
 	return rec, nil
 }
 

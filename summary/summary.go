@@ -67,6 +67,7 @@ func facts(s *record.Session) []line {
 	for _, msg := range t.ErrorSamples {
 		out = append(out, line{"", "- " + msg.Message, toneBad})
 	}
+	out = append(out, exportLines(s)...)
 	return out
 }
 

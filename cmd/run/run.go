@@ -40,6 +40,9 @@ type Options struct {
 	StoreDir   string
 	NoStore    bool
 	ReportPath string
+
+	// The export pipeline (see pipeline.go).
+	Export ExportOptions
 }
 
 // NewCmdRun builds `agentops run`. runF replaces the work in tests of flag
@@ -81,7 +84,16 @@ before it, and use -- when the command itself starts with a dash.`,
   agentops run --store .agentops -- ./my-agent
 
   # Do not keep this session at all
-  agentops run --no-store -- ./my-agent`,
+  agentops run --no-store -- ./my-agent
+
+  # Send the session to two OTLP backends and keep a local OTLP JSON copy
+  agentops run -e otlp=http://localhost:4318 -e otlp=https://tempo.example:4318 -e file=spans.jsonl -- ./my-agent
+
+  # Send to AgentOps (on by default when AGENTOPS_API_KEY is set), tagged
+  AGENTOPS_API_KEY=... agentops run --tag nightly --resource deployment.environment=ci -- python agent.py
+
+  # Push the session's metrics to a Prometheus Pushgateway from CI
+  agentops run --pushgateway http://pushgateway:9091 -- ./my-agent`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errors.New("no command to run: usage is 'agentops run [flags] -- <command> [args...]'")
@@ -109,6 +121,7 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.BoolVar(&opts.FailOnErrors, "fail-on-errors", false, "end the session as Fail when error events arrived, even if the command exited 0")
 	f.StringVar(&opts.StoreDir, "store", "", "keep the session in this directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
 	f.BoolVar(&opts.NoStore, "no-store", false, "do not keep the session in the local store")
+	addExportFlags(c, &opts.Export)
 	return c
 }
 
@@ -130,6 +143,10 @@ func runRun(ctx context.Context, opts *Options) error {
 		}
 		prices = prices.Merge(user)
 	}
+	pipe, err := newPipeline(ctx, opts)
+	if err != nil {
+		return err
+	}
 	rs := openRunStore(opts)
 	sopts := session.Options{
 		Command:     opts.Command[0],
@@ -145,22 +162,31 @@ func runRun(ctx context.Context, opts *Options) error {
 
 		Prices:            prices,
 		FailOnErrorEvents: opts.FailOnErrors,
+
+		// The export pipeline: its processors get the session's spans and,
+		// as a consumer, the child's.
+		SpanProcessors: pipe.SpanProcessors(),
+		Consumers:      pipe.Consumers(),
+		Resource:       opts.Export.resource(opts),
+		Tags:           opts.Export.Tags,
 	}
 	rs.wire(&sopts)
 	s, err := session.New(sopts)
 	if err != nil {
+		pipe.abort()
 		return &exitcode.Error{Code: exitcode.Internal, Err: err}
 	}
 	rs.begin(s.ID())
+	pipe.keepUnsent(opts, s.ID(), rs)
 	rec, err := s.Run(ctx)
 	if err != nil {
+		pipe.abort()
 		rs.discard()
 		return &exitcode.Error{Code: exitcode.Internal, Err: fmt.Errorf("%w (try --listen 127.0.0.1:0)", err)}
 	}
 	rec.Prices = prices.Source
-	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	_ = s.Shutdown(flushCtx)
-	cancel()
+	// Flushes the exporters and the session's TracerProvider (and so the store).
+	finishExports(opts, s, pipe, rec)
 	rs.finish(rec)
 	if rec.StartError != "" {
 		fmt.Fprintln(opts.IO.ErrOut, "agentops:", rec.StartError)
