@@ -1,0 +1,331 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentops-dev/agentops/receiver"
+	"github.com/agentops-dev/agentops/record"
+)
+
+// collector is an upstream OTLP backend on loopback: our own receiver
+// package, keeping every span it is sent.
+type collector struct {
+	*receiver.Receiver
+	mu     sync.Mutex
+	traces []ptrace.Traces
+}
+
+func (c *collector) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cp := ptrace.NewTraces()
+	td.CopyTo(cp)
+	c.traces = append(c.traces, cp)
+	return nil
+}
+func (c *collector) ConsumeLogs(context.Context, plog.Logs) error          { return nil }
+func (c *collector) ConsumeMetrics(context.Context, pmetric.Metrics) error { return nil }
+
+func startCollector(t *testing.T) *collector {
+	t.Helper()
+	c := &collector{}
+	c.Receiver = receiver.New(receiver.Config{}, c)
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Shutdown(context.Background()) })
+	return c
+}
+
+// span is one received span with its resource flattened, for assertions.
+type span struct {
+	traceID, spanID, parent, name string
+	resource                      map[string]any
+}
+
+func (c *collector) spans() []span {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []span
+	for _, td := range c.traces {
+		out = append(out, flatten(td)...)
+	}
+	return out
+}
+
+func flatten(td ptrace.Traces) []span {
+	var out []span
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		res := rss.At(i).Resource().Attributes().AsRaw()
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			ss := sss.At(j).Spans()
+			for k := 0; k < ss.Len(); k++ {
+				s := ss.At(k)
+				out = append(out, span{s.TraceID().String(), s.SpanID().String(), s.ParentSpanID().String(), s.Name(), res})
+			}
+		}
+	}
+	return out
+}
+
+// readSpanFile reads an OTLP JSON lines file (the file exporter's, or an
+// unsent-spans file).
+func readSpanFile(t *testing.T, path string) []span {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	var out []span
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(sc.Bytes())
+		if err != nil {
+			t.Fatalf("%s: not OTLP JSON lines: %v", path, err)
+		}
+		out = append(out, flatten(td)...)
+	}
+	return out
+}
+
+// export finds the outcome of the exporter with that target.
+func export(t *testing.T, s *record.Session, name, targetPrefix string) record.Export {
+	t.Helper()
+	for _, e := range s.Exports {
+		if e.Name == name && strings.HasPrefix(e.Target, targetPrefix) {
+			return e
+		}
+	}
+	t.Fatalf("no %s export to %s in %+v", name, targetPrefix, s.Exports)
+	return record.Export{}
+}
+
+// testAgentChild runs testagent with 2 LLM calls and 1 tool call: 4 spans,
+// plus the session span = 5 spans in all.
+func testAgentChild(exit int) []string {
+	return []string{testagentBin, "-llm", "2", "-tools", "1", "-model", "gpt-4o", "-exit", fmt.Sprint(exit)}
+}
+
+// cleanEnv keeps outside OTLP and AgentOps settings out of a test run.
+var cleanEnv = []string{"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=", "AGENTOPS_API_KEY=", "TRACEPARENT=", "AGENTOPS_SESSION_ID="}
+
+func withStore(t *testing.T, env ...string) []string {
+	return append(append(append([]string{}, cleanEnv...), "AGENTOPS_STORE="+t.TempDir()), env...)
+}
+
+func TestExportToTwoBackendsAndFile(t *testing.T) {
+	a, b := startCollector(t), startCollector(t)
+	file := filepath.Join(t.TempDir(), "spans.jsonl")
+	res := runAgentops(t, withStore(t), []string{
+		"-e", "otlp=" + a.Endpoint(), "-e", "otlp=" + b.Endpoint(), "-e", "file=" + file,
+		"--resource", "deployment.environment=ci", "--tag", "nightly",
+	}, testAgentChild(0)...)
+	if res.exitCode != 0 {
+		t.Fatalf("exit %d\n%s", res.exitCode, res.stderr)
+	}
+	s := res.session
+	for name, got := range map[string][]span{"backend A": a.spans(), "backend B": b.spans(), "file": readSpanFile(t, file)} {
+		if len(got) != 5 {
+			t.Errorf("%s got %d spans, want 5 (session + 4 child)", name, len(got))
+		}
+		for _, sp := range got {
+			if sp.traceID != s.TraceID {
+				t.Errorf("%s: span %s in trace %s, want %s", name, sp.name, sp.traceID, s.TraceID)
+			}
+			if sp.resource["agentops.session.id"] != s.ID || sp.resource["deployment.environment"] != "ci" {
+				t.Errorf("%s: span %s resource %v lacks the session id or --resource", name, sp.name, sp.resource)
+			}
+			switch {
+			case sp.spanID == s.RootSpanID:
+				if sp.resource["service.name"] != "agentops" {
+					t.Errorf("%s: session span service.name = %v", name, sp.resource["service.name"])
+				}
+			case sp.resource["telemetry.sdk.language"] != "go" || sp.resource["agentops.tags"] != "nightly":
+				// The child's own resource arrives intact, with our merged attributes.
+				t.Errorf("%s: child span %s resource = %v, want the child's own", name, sp.name, sp.resource)
+			}
+		}
+	}
+	for _, e := range s.Exports {
+		if e.Sent != 5 || e.Failed != 0 || e.Dropped != 0 || e.Error != "" {
+			t.Errorf("export %+v, want 5 sent and nothing else", e)
+		}
+	}
+	if len(s.Exports) != 3 || !strings.Contains(res.stderr, "5 spans sent → "+a.Endpoint()) {
+		t.Errorf("summary does not report the exports:\n%s", res.stderr)
+	}
+}
+
+func TestExportRetryAfterThenDelivered(t *testing.T) {
+	up := startCollector(t)
+	var mu sync.Mutex
+	var attempts []time.Time
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		attempts = append(attempts, time.Now())
+		first := len(attempts) == 1
+		mu.Unlock()
+		if first {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		forward(t, w, r, up.Endpoint())
+	}))
+	defer proxy.Close()
+	res := runAgentops(t, withStore(t), []string{"-e", "otlp=" + proxy.URL, "--otlp-compression", "none"}, testAgentChild(0)...)
+	e := export(t, res.session, "otlp", proxy.URL)
+	if e.Sent != 5 || e.Failed != 0 || len(up.spans()) != 5 {
+		t.Errorf("export %+v, upstream got %d spans; want all 5 delivered after the retry", e, len(up.spans()))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(attempts) < 2 {
+		t.Fatalf("%d attempts, want a retry", len(attempts))
+	}
+	gap := attempts[1].Sub(attempts[0])
+	t.Logf("503 + Retry-After: 1 → retried after %v, delivered", gap)
+	if gap < time.Second {
+		t.Errorf("retried after %v: Retry-After: 1 not honoured", gap)
+	}
+}
+
+// forward passes an OTLP request on to a backend.
+func forward(t *testing.T, w http.ResponseWriter, r *http.Request, endpoint string) {
+	req, _ := http.NewRequestWithContext(r.Context(), r.Method, endpoint+r.URL.Path, r.Body)
+	req.Header = r.Header.Clone()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Errorf("forward: %v", err)
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+	w.WriteHeader(resp.StatusCode)
+	_, _ = bufio.NewReader(resp.Body).WriteTo(w)
+}
+
+func TestExportBackendDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there any more
+	res := runAgentops(t, withStore(t), []string{"-e", "otlp=" + down}, testAgentChild(3)...)
+	if res.exitCode != 3 {
+		t.Errorf("exit code = %d, want the child's 3", res.exitCode)
+	}
+	e := export(t, res.session, "otlp", down)
+	t.Logf("backend down: %+v", e)
+	if e.Sent != 0 || e.Failed != 5 || !strings.Contains(e.Error, "connection refused") {
+		t.Errorf("export %+v, want 5 failed with connection refused", e)
+	}
+	if !strings.Contains(res.stderr, "5 failed") || !strings.Contains(res.stderr, "unsent spans kept in") {
+		t.Errorf("summary does not report the failure:\n%s", res.stderr)
+	}
+	if e.Unsent == "" {
+		t.Fatal("failed spans not kept")
+	}
+	if kept := readSpanFile(t, e.Unsent); len(kept) != 5 {
+		t.Errorf("kept %d spans in %s, want 5", len(kept), e.Unsent)
+	}
+}
+
+func TestExportHangingBackendCutAtTimeout(t *testing.T) {
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+	ok := startCollector(t)
+	start := time.Now()
+	res := runAgentops(t, withStore(t), []string{"-e", "otlp=" + hang.URL, "-e", "otlp=" + ok.Endpoint(), "--export-timeout", "1s", "--otlp-timeout", "1m"}, testAgentChild(0)...)
+	elapsed := time.Since(start)
+	if res.exitCode != 0 {
+		t.Errorf("exit code = %d, want 0", res.exitCode)
+	}
+	e := export(t, res.session, "otlp", hang.URL)
+	t.Logf("hanging backend, --export-timeout 1s: agentops took %v in all; export %+v", elapsed, e)
+	if e.Sent != 0 || e.Failed != 5 || !strings.Contains(e.Error, "cut off") {
+		t.Errorf("export %+v, want 5 failed, cut off", e)
+	}
+	// The hanging backend did not keep the healthy one from its spans.
+	if good := export(t, res.session, "otlp", ok.Endpoint()); good.Sent != 5 {
+		t.Errorf("healthy backend: %+v, want 5 sent", good)
+	}
+}
+
+func TestNestedRunsMakeOneTrace(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "outer.jsonl")
+	child := append([]string{agentopsBin, "run", "--"}, testAgentChild(0)...)
+	res := runAgentops(t, withStore(t), []string{"-e", "file=" + file}, child...)
+	if res.exitCode != 0 {
+		t.Fatalf("exit %d\n%s", res.exitCode, res.stderr)
+	}
+	outer := res.session
+	spans := readSpanFile(t, file)
+	// outer session span + inner session span + 4 child spans
+	if len(spans) != 6 {
+		t.Fatalf("outer exported %d spans, want 6", len(spans))
+	}
+	var inner span
+	for _, sp := range spans {
+		if sp.traceID != outer.TraceID {
+			t.Errorf("span %s in trace %s, want the outer's %s", sp.name, sp.traceID, outer.TraceID)
+		}
+		if strings.HasPrefix(sp.name, "agentops.session ") && sp.spanID != outer.RootSpanID {
+			inner = sp
+		}
+	}
+	if inner.parent != outer.RootSpanID {
+		t.Fatalf("inner session span parent = %q, want the outer session span %s", inner.parent, outer.RootSpanID)
+	}
+	for _, sp := range spans {
+		if sp.name == "invoke_agent testagent" && sp.parent != inner.spanID {
+			t.Errorf("agent span parent = %s, want the inner session span %s", sp.parent, inner.spanID)
+		}
+	}
+	if outer.SpansReceived != 5 {
+		t.Errorf("outer received %d spans, want 5 (inner session + 4)", outer.SpansReceived)
+	}
+}
+
+func TestSampleRatioZeroKeepsLocal(t *testing.T) {
+	up := startCollector(t)
+	file := filepath.Join(t.TempDir(), "spans.jsonl")
+	res := runAgentops(t, withStore(t), []string{"-e", "otlp=" + up.Endpoint(), "-e", "file=" + file, "--sample-ratio", "0"}, testAgentChild(0)...)
+	if e := export(t, res.session, "otlp", up.Endpoint()); !strings.Contains(e.Skipped, "not sampled") {
+		t.Errorf("remote export %+v, want skipped", e)
+	}
+	if n := len(up.spans()); n != 0 {
+		t.Errorf("unsampled session reached the remote backend: %d spans", n)
+	}
+	if n := len(readSpanFile(t, file)); n != 5 || res.session.SpansReceived != 4 {
+		t.Errorf("local file %d spans, record %d received; want everything local", n, res.session.SpansReceived)
+	}
+}
