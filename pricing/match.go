@@ -21,14 +21,15 @@ import (
 // and each of them first with the provider's table prefix (azure/gpt-4o
 // for provider azure.ai.openai), then without.
 func (t *Table) Lookup(model, provider string) (key string, p Price, ok bool) {
+	prices := t.table()
 	prefix := providerPrefix(provider)
 	for _, v := range variants(model) {
 		if prefix != "" && !strings.HasPrefix(v, prefix+"/") {
-			if p, ok := t.prices[prefix+"/"+v]; ok {
+			if p, ok := prices[prefix+"/"+v]; ok {
 				return prefix + "/" + v, p, true
 			}
 		}
-		if p, ok := t.prices[v]; ok {
+		if p, ok := prices[v]; ok {
 			return v, p, true
 		}
 	}

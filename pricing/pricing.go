@@ -7,6 +7,7 @@
 package pricing
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/agentops-dev/agentops/events"
 )
@@ -51,23 +53,43 @@ type Price struct {
 // Table maps model names to prices and finds a model's price under the
 // many names providers and SDKs give it (see Lookup).
 type Table struct {
-	prices map[string]Price // keyed by lower-cased model name
 	// Source says where the prices came from, for people.
 	Source string
+
+	// The embedded table is parsed on first use, not at start-up: parsing
+	// it costs milliseconds every `agentops run` would pay even when no
+	// call needs a price.
+	once   sync.Once
+	load   func() map[string]Price
+	prices map[string]Price // keyed by lower-cased model name
+}
+
+// table returns the prices, loading them on first use.
+func (t *Table) table() map[string]Price {
+	t.once.Do(func() {
+		if t.load != nil {
+			t.prices, t.load = t.load(), nil
+		}
+	})
+	return t.prices
 }
 
 // ErrBadTable is returned by Load for a price file that is not of the
 // expected shape.
 var ErrBadTable = errors.New("not a price table")
 
-// Default returns the embedded price table.
+// Default returns the embedded price table, parsed when first used.
 func Default() *Table {
-	t, err := Load(strings.NewReader(string(embedded)))
-	if err != nil {
-		panic("embedded price table: " + err.Error()) // tested; cannot happen
+	return &Table{
+		Source: fmt.Sprintf("%s of %s", TableSource, TableDate),
+		load: func() map[string]Price {
+			t, err := Load(bytes.NewReader(embedded))
+			if err != nil {
+				panic("embedded price table: " + err.Error()) // tested; cannot happen
+			}
+			return t.prices
+		},
 	}
-	t.Source = fmt.Sprintf("%s of %s", TableSource, TableDate)
-	return t
 }
 
 // Load reads a price table: a JSON object mapping model names to objects
@@ -105,13 +127,17 @@ func LoadFile(path string) (*Table, error) {
 
 // Merge returns a table with t's prices overridden and extended by o's.
 func (t *Table) Merge(o *Table) *Table {
-	m := &Table{prices: make(map[string]Price, len(t.prices)+len(o.prices)), Source: t.Source}
-	for k, p := range t.prices {
-		m.prices[k] = p
-	}
-	for k, p := range o.prices {
-		m.prices[k] = p
-	}
+	m := &Table{Source: t.Source, load: func() map[string]Price {
+		tp, op := t.table(), o.table()
+		prices := make(map[string]Price, len(tp)+len(op))
+		for k, p := range tp {
+			prices[k] = p
+		}
+		for k, p := range op {
+			prices[k] = p
+		}
+		return prices
+	}}
 	if o.Source != "" {
 		m.Source = o.Source + " over " + t.Source
 	}
@@ -119,7 +145,7 @@ func (t *Table) Merge(o *Table) *Table {
 }
 
 // Len is the number of models in the table.
-func (t *Table) Len() int { return len(t.prices) }
+func (t *Table) Len() int { return len(t.table()) }
 
 // Usage is what an LLM call consumed. InputTokens includes the cache
 // tokens and OutputTokens the reasoning tokens, as the GenAI semantic
