@@ -10,6 +10,8 @@ import (
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
 	runcmd "github.com/agentops-dev/agentops/cmd/run"
+	sessionscmd "github.com/agentops-dev/agentops/cmd/sessions"
+	showcmd "github.com/agentops-dev/agentops/cmd/show"
 	versioncmd "github.com/agentops-dev/agentops/cmd/version"
 	"github.com/agentops-dev/agentops/iostreams"
 )
@@ -32,6 +34,8 @@ untouched, and prints a session summary: LLM calls, tokens, tools, errors.`,
 	root.SetErr(io.ErrOut)
 	root.AddCommand(runcmd.NewCmdRun(io, nil))
 	root.AddCommand(versioncmd.NewCmdVersion(io))
+	root.AddCommand(sessionscmd.NewCmdSessions(io, nil))
+	root.AddCommand(showcmd.NewCmdShow(io, nil))
 	return root
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"go.opentelemetry.io/contrib/propagators/envcar"
 	"go.opentelemetry.io/otel/attribute"
@@ -33,6 +34,8 @@ func main() {
 	exit := flag.Int("exit", 0, "exit code")
 	spans := flag.Int("spans", 0, "extra plain spans, for load")
 	noShutdown := flag.Bool("no-shutdown", false, "exit without flushing the SDK")
+	latency := flag.Duration("latency", 0, "time each LLM and tool call takes, for realistic waterfalls")
+	withContent := flag.Bool("content", false, "capture prompts, completions and tool results on the spans")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -59,6 +62,13 @@ func main() {
 			attribute.Int("gen_ai.usage.input_tokens", *inTokens),
 			attribute.Int("gen_ai.usage.output_tokens", *outTokens),
 		))
+		if *withContent {
+			s.SetAttributes(
+				attribute.String("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"step `+strconv.Itoa(i)+`: what next? <b>not bold</b>"}]}]`),
+				attribute.String("gen_ai.output.messages", `[{"role":"assistant","parts":[{"type":"text","content":"call search for step `+strconv.Itoa(i)+`"}]}]`),
+			)
+		}
+		time.Sleep(*latency)
 		s.End()
 	}
 	for i := 0; i < *tools; i++ {
@@ -67,6 +77,10 @@ func main() {
 			attribute.String("gen_ai.tool.name", "search"),
 			attribute.String("gen_ai.tool.call.arguments", `{"q":"call `+strconv.Itoa(i)+`"}`),
 		))
+		if *withContent {
+			s.SetAttributes(attribute.String("gen_ai.tool.call.result", `{"hits":`+strconv.Itoa(i+1)+`}`))
+		}
+		time.Sleep(*latency)
 		if *fail && i == *tools-1 {
 			s.RecordError(errors.New("search backend timed out"))
 			s.SetStatus(codes.Error, "search backend timed out")

@@ -1,0 +1,150 @@
+// Package show implements `agentops show`.
+package show
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentops-dev/agentops/cmd/exitcode"
+	"github.com/agentops-dev/agentops/iostreams"
+	"github.com/agentops-dev/agentops/record"
+	"github.com/agentops-dev/agentops/store"
+	"github.com/agentops-dev/agentops/summary"
+)
+
+// Options are the parsed flags and arguments of `agentops show`.
+type Options struct {
+	IO *iostreams.IOStreams
+
+	Ref      string
+	StoreDir string
+	JSON     bool
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// NewCmdShow builds `agentops show`. runF replaces the work in tests of
+// flag parsing; nil means ShowRun.
+func NewCmdShow(io *iostreams.IOStreams, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: io}
+	c := &cobra.Command{
+		Use:   "show [<id>|last]",
+		Short: "Show a stored session: summary, events and a waterfall of its spans",
+		Long: `Show prints a stored session: its summary, its events (LLM calls, tool calls,
+errors) and a waterfall of its spans, the tree indented, each span's duration
+and a bar placed on the session's time line. LLM and tool spans are
+highlighted, failed spans marked with ✗.
+
+The session is "last" (the newest, the default) or its id; any unambiguous
+prefix of the id will do. 'agentops sessions' lists them.`,
+		Example: `  agentops show
+  agentops show 3f2a
+  agentops show last --json | jq '.session.totals'`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Ref = "last"
+			if len(args) == 1 {
+				opts.Ref = args[0]
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return ShowRun(opts)
+		},
+	}
+	c.Flags().StringVar(&opts.StoreDir, "store", "", "session store directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
+	c.Flags().BoolVar(&opts.JSON, "json", false, "print the whole session as JSON: record, state and stored spans (OTLP JSON)")
+	return c
+}
+
+// ShowRun loads and prints one session.
+func ShowRun(opts *Options) error {
+	s, err := Load(opts.StoreDir, opts.Getenv, opts.Ref)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(opts.IO.Out, s)
+	}
+	ropts := summary.Options{Color: opts.IO.ColorOut(), Width: opts.IO.OutWidth()}
+	return Render(opts.IO.Out, s, ropts)
+}
+
+// Load opens the store and reads the session ref names, with errors that
+// say what to do.
+func Load(storeDir string, getenv func(string) string, ref string) (*store.Session, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	root, err := store.Root(storeDir, getenv)
+	if err != nil {
+		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
+	}
+	st := store.Open(root)
+	e, err := st.Resolve(ref)
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrAmbiguous), errors.Is(err, store.ErrEmpty):
+		return nil, &exitcode.Error{Code: exitcode.Usage, Err: err}
+	case err != nil:
+		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
+	}
+	s, err := st.Load(e)
+	if err != nil {
+		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
+	}
+	return s, nil
+}
+
+// Render writes the human form of a stored session: state and problems if
+// any, the summary, the events and the waterfall.
+func Render(w io.Writer, s *store.Session, opts summary.Options) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Session %s (%s), stored in %s\n", s.ID, s.State, s.Path)
+	for _, p := range s.Problems {
+		fmt.Fprintf(&b, "  ! %s\n", p)
+	}
+	b.WriteString("\n")
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	if err := summary.Render(w, s.Record, opts); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if err := summary.RenderEvents(w, s.Record, opts); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return summary.RenderWaterfall(w, summary.SpanTree(s.Traces), opts)
+}
+
+// sessionJSON is the --json document.
+type sessionJSON struct {
+	Dir      string          `json:"dir"`
+	State    store.State     `json:"state"`
+	Problems []string        `json:"problems,omitempty"`
+	Meta     store.Meta      `json:"meta"`
+	Session  *record.Session `json:"session"`
+	// Spans is every stored span as one OTLP ExportTraceServiceRequest.
+	Spans json.RawMessage `json:"spans"`
+}
+
+func writeJSON(w io.Writer, s *store.Session) error {
+	spans, err := (&ptrace.JSONMarshaler{}).MarshalTraces(s.Traces)
+	if err != nil {
+		return &exitcode.Error{Code: exitcode.Internal, Err: fmt.Errorf("encode spans: %w", err)}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sessionJSON{
+		Dir: s.Path, State: s.State, Problems: s.Problems, Meta: s.Meta,
+		Session: s.Record, Spans: spans,
+	})
+}
