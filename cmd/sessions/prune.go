@@ -80,4 +80,3 @@ func PruneRun(opts *PruneOptions) error {
 	}
 	return nil
 }
-

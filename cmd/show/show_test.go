@@ -84,7 +84,9 @@ func TestShowJSON(t *testing.T) {
 		State   string
 		Session struct {
 			ID     string
-			Totals struct{ LLMCalls int `json:"llm_calls"` }
+			Totals struct {
+				LLMCalls int `json:"llm_calls"`
+			}
 		}
 		Spans struct {
 			ResourceSpans []json.RawMessage
