@@ -329,3 +329,58 @@ func TestSampleRatioZeroKeepsLocal(t *testing.T) {
 		t.Errorf("local file %d spans, record %d received; want everything local", n, res.session.SpansReceived)
 	}
 }
+
+func TestEnvUpstreamAndInheritedTraceparent(t *testing.T) {
+	// A CI job's collector that wants its own token, and the job's span.
+	up := &collector{}
+	up.Receiver = receiver.New(receiver.Config{Token: "ci-token"}, up)
+	if err := up.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer up.Shutdown(context.Background())
+	const jobTrace, jobSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+	env := withStore(t,
+		"OTEL_EXPORTER_OTLP_ENDPOINT="+up.Endpoint(),
+		"OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20ci-token",
+		"TRACEPARENT=00-"+jobTrace+"-"+jobSpan+"-01",
+	)
+	res := runAgentops(t, env, nil, testAgentChild(0)...)
+	s := res.session
+	if s.TraceID != jobTrace || s.ParentSpanID != jobSpan {
+		t.Errorf("session trace %s parent %s, want the job's %s / %s", s.TraceID, s.ParentSpanID, jobTrace, jobSpan)
+	}
+	e := export(t, s, "otlp", up.Endpoint())
+	if e.Source != "OTEL_EXPORTER_OTLP_ENDPOINT" || e.Sent != 5 {
+		t.Errorf("upstream export %+v, want 5 sent because of OTEL_EXPORTER_OTLP_ENDPOINT", e)
+	}
+	spans := up.spans()
+	if len(spans) != 5 {
+		t.Fatalf("job collector got %d spans, want 5", len(spans))
+	}
+	for _, sp := range spans {
+		if sp.traceID != jobTrace {
+			t.Errorf("span %s in trace %s, want the job's", sp.name, sp.traceID)
+		}
+		if sp.spanID == s.RootSpanID && sp.parent != jobSpan {
+			t.Errorf("session span parent = %s, want the job's span", sp.parent)
+		}
+	}
+
+	// --no-upstream opts out.
+	res = runAgentops(t, env, []string{"--no-upstream"}, testAgentChild(0)...)
+	if len(res.session.Exports) != 0 || len(up.spans()) != 5 {
+		t.Errorf("--no-upstream still exported: %+v", res.session.Exports)
+	}
+}
+
+func TestExportOTLPGRPC(t *testing.T) {
+	// Our receiver serves OTLP/gRPC on the same port.
+	up := startCollector(t)
+	res := runAgentops(t, withStore(t), []string{"-e", "otlpgrpc=" + up.Endpoint()}, testAgentChild(0)...)
+	if e := export(t, res.session, "otlpgrpc", up.Endpoint()); e.Sent != 5 || e.Failed != 0 {
+		t.Errorf("otlpgrpc export %+v, want 5 sent", e)
+	}
+	if n := len(up.spans()); n != 5 {
+		t.Errorf("gRPC backend got %d spans, want 5", n)
+	}
+}

@@ -1,12 +1,15 @@
 package exporter
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -54,3 +57,21 @@ func (r *recorder) ExportSpans(_ context.Context, s []sdktrace.ReadOnlySpan) err
 	return nil
 }
 func (r *recorder) Shutdown(context.Context) error { return nil }
+
+// readTraces reads an OTLP JSON lines file.
+func readTraces(t *testing.T, path string) []ptrace.Traces {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []ptrace.Traces
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(line)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, td)
+	}
+	return out
+}

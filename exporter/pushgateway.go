@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
 
-	"github.com/agentops-dev/agentops/events"
 	"github.com/agentops-dev/agentops/record"
 )
 
@@ -49,23 +48,29 @@ func PushSession(ctx context.Context, url, job string, rec *record.Session) (int
 	state.WithLabelValues(endState(rec)).Set(1)
 	n++
 
+	gauge("agentops_session_cost_usd", "Cost of the session's priced LLM calls, in US dollars.", t.CostUSD)
+	gauge("agentops_session_input_tokens", "Input tokens of the session.", float64(t.InputTokens))
+	gauge("agentops_session_output_tokens", "Output tokens of the session.", float64(t.OutputTokens))
+
 	calls := gaugeVec("agentops_session_model_llm_calls", "LLM calls by model.", "model")
-	tokens := gaugeVec("agentops_session_model_tokens", "Tokens by model and type (input, output).", "model", "type")
-	models := map[string]bool{}
-	for _, e := range rec.Events {
-		if e.Kind != events.KindLLM || e.LLM == nil {
-			continue
+	tokens := gaugeVec("agentops_session_model_tokens", "Tokens by model and type (input, output, cache_read, reasoning).", "model", "type")
+	cost := gaugeVec("agentops_session_model_cost_usd", "Cost by model, in US dollars (priced models only).", "model")
+	for _, m := range t.Models {
+		name := m.Model
+		if name == "" {
+			name = "unknown"
 		}
-		m := e.LLM.Model()
-		if m == "" {
-			m = "unknown"
+		calls.WithLabelValues(name).Add(float64(m.Calls))
+		tokens.WithLabelValues(name, "input").Add(float64(m.InputTokens))
+		tokens.WithLabelValues(name, "output").Add(float64(m.OutputTokens))
+		tokens.WithLabelValues(name, "cache_read").Add(float64(m.CacheReadTokens))
+		tokens.WithLabelValues(name, "reasoning").Add(float64(m.ReasoningTokens))
+		n += 5
+		if m.UnpricedCalls < m.Calls {
+			cost.WithLabelValues(name).Add(m.CostUSD)
+			n++
 		}
-		models[m] = true
-		calls.WithLabelValues(m).Inc()
-		tokens.WithLabelValues(m, "input").Add(float64(e.LLM.InputTokens))
-		tokens.WithLabelValues(m, "output").Add(float64(e.LLM.OutputTokens))
 	}
-	n += 3 * len(models)
 
 	err := push.New(url, job).
 		Client(&http.Client{}).

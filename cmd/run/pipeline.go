@@ -2,7 +2,6 @@ package run
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -147,11 +146,10 @@ func newPipeline(ctx context.Context, opts *Options) (*pipeline, error) {
 		cfg.Exporters = append(cfg.Exporters, spec)
 	}
 	p, err := session.NewPipeline(ctx, cfg)
-	switch {
-	case errors.Is(err, exporter.ErrUnknown):
+	if err != nil {
+		// An exporter asked for with -e that cannot be built is a mistake in
+		// the command line (unknown name, bad URL, no path, no key).
 		return nil, usageErr("--exporter: %w", err)
-	case err != nil:
-		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
 	}
 	for _, w := range p.Warnings {
 		fmt.Fprintln(opts.IO.ErrOut, "agentops:", w)
