@@ -133,6 +133,9 @@ func TestRunCarriesGoSDKSpans(t *testing.T) {
 			if tt.failTool {
 				wantErrors = 1
 			}
+			if tt.exit != 0 {
+				wantErrors++ // the child's own failure is an error event too
+			}
 			if s.Totals.Errors != wantErrors {
 				t.Errorf("errors = %d, want %d", s.Totals.Errors, wantErrors)
 			}
@@ -149,7 +152,8 @@ func TestRunCarriesGoSDKSpans(t *testing.T) {
 				}
 			}
 			for _, e := range s.Events {
-				if e.Kind != "agent" && e.ParentSpanID != agentSpan {
+				// The child's failure is an event of the session span itself.
+				if e.Kind != "agent" && e.SpanID != s.RootSpanID && e.ParentSpanID != agentSpan {
 					t.Errorf("%s event %s parent = %s, want agent span %s", e.Kind, e.Name, e.ParentSpanID, agentSpan)
 				}
 			}

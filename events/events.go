@@ -134,12 +134,15 @@ type Error struct {
 	Message string `json:"message,omitempty"`
 	Stack   string `json:"stack,omitempty"`
 	// Source says what the error was read from: "span" (a span with status
-	// ERROR, the event's SpanID and Name are that span's) or "log" (an
-	// ERROR-level log record).
+	// ERROR, the event's SpanID and Name are that span's), "log" (an
+	// ERROR-level log record) or "process" (the child failed; the event is
+	// on the session span).
 	Source string `json:"source,omitempty"`
 	// Propagated is set by Finish on an error that a span below this one
 	// already raised with the same message: it is not counted again.
 	Propagated bool `json:"propagated,omitempty"`
+	// Output is the end of what a failed process printed.
+	Output string `json:"output,omitempty"`
 }
 
 // MaxContent bounds the bytes kept of each captured prompt, completion,

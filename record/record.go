@@ -47,6 +47,9 @@ type Session struct {
 	// EndState and EndReason say how the session ended and why.
 	EndState  EndState `json:"end_state"`
 	EndReason string   `json:"end_reason,omitempty"`
+	// OutputTail is the end of what the child printed (stdout and stderr
+	// as they arrived), kept when it failed to show why.
+	OutputTail string `json:"output_tail,omitempty"`
 	// Endpoint is the embedded receiver's URL the child was given.
 	Endpoint string `json:"endpoint"`
 	// InjectedEnv lists the names of the variables set in the child's environment.

@@ -1,6 +1,10 @@
 // Package runner starts and supervises the wrapped child process: its
-// standard streams, the signals sent to us, and its exit status, reported the
-// way a shell reports it.
+// standard streams (on a pseudo-terminal or through pipes), the signals sent
+// to us, and its exit status, reported the way a shell reports it.
+//
+// The runner must be invisible: every byte the child writes reaches our own
+// stdout or stderr unchanged and as soon as it is written, and it keeps a
+// copy of the last bytes (the output tail) only to explain a failure.
 package runner
 
 import (
@@ -10,14 +14,31 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"syscall"
+	"time"
 )
 
-// Exit codes for failures to start the child, as POSIX shells use them.
+// Exit codes for children that could not run, as POSIX shells use them.
 const (
 	ExitNotExecutable = 126
 	ExitNotFound      = 127
+	// ExitCannotRun is returned when the child could not be started for a
+	// reason of our own (no pseudo-terminal, fork failed). It is the same
+	// code as cmd/exitcode.Internal, which this package cannot import.
+	ExitCannotRun = 125
+)
+
+// Defaults for the zero values of Config.
+const (
+	// DefaultKillAfter is how long the child has to exit after a forwarded
+	// terminating signal before it is killed.
+	DefaultKillAfter = 10 * time.Second
+	// DefaultTailBytes is the size of the output tail the CLI keeps.
+	DefaultTailBytes = 64 << 10
+	// DefaultWaitDelay is how long the output of processes that outlive
+	// the child (background jobs holding its stdout) is still copied after
+	// the child exits.
+	DefaultWaitDelay = time.Second
 )
 
 // Sentinel errors for children that cannot be started.
@@ -25,6 +46,26 @@ var (
 	ErrNotFound      = errors.New("command not found")
 	ErrNotExecutable = errors.New("permission denied: not executable")
 )
+
+// Mode is how the child's standard streams are connected.
+type Mode int
+
+const (
+	// ModePipe connects the child's stdout and stderr to pipes copied to
+	// ours, separately and unbuffered; stdin is handed over as it is.
+	ModePipe Mode = iota
+	// ModeTerminal runs the child on a pseudo-terminal, with our terminal
+	// in raw mode, so colours, prompts and full-screen programs behave as
+	// without the wrapper.
+	ModeTerminal
+)
+
+func (m Mode) String() string {
+	if m == ModeTerminal {
+		return "terminal"
+	}
+	return "pipe"
+}
 
 // Config describes the child to run.
 type Config struct {
@@ -35,11 +76,25 @@ type Config struct {
 	Env []string
 	// Dir is the working directory; empty means ours.
 	Dir string
-	// Stdin, Stdout and Stderr are the child's streams. *os.File values are
-	// handed to the child as they are, so its output reaches them unchanged
-	// and unbuffered.
+	// Mode selects pipes (the zero value) or a pseudo-terminal. The caller
+	// decides: usually ModeTerminal when our stdin and stdout are terminals.
+	Mode Mode
+	// Stdin, Stdout and Stderr are our streams. An *os.File stdin is
+	// handed to the child in pipe mode, so EOF reaches it naturally; an
+	// *os.File terminal stdin is put in raw mode in terminal mode.
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// KillAfter is how long the child has after a forwarded terminating
+	// signal (INT, TERM, HUP, QUIT) before it and its process group are
+	// killed; 0 means DefaultKillAfter, negative means never.
+	KillAfter time.Duration
+	// TailBytes is how many of the last output bytes to keep in
+	// Result.Tail; 0 keeps none.
+	TailBytes int
+	// WaitDelay bounds how long output is still copied after the child
+	// exits, for background processes that inherited its stdout; 0 means
+	// DefaultWaitDelay.
+	WaitDelay time.Duration
 	// OnStart, when set, is called with the child's pid once it runs.
 	OnStart func(pid int)
 }
@@ -53,12 +108,24 @@ type Result struct {
 	ExitCode int
 	// Signal is the signal that killed the child, if any.
 	Signal syscall.Signal
+	// Killed is set when the child was killed because it outlived
+	// KillAfter after a forwarded terminating signal.
+	Killed bool
+	// Tail is the end of what the child printed on stdout and stderr, in
+	// the order it arrived, at most Config.TailBytes long.
+	Tail []byte
 }
 
-// Run starts the child, forwards the usual terminating signals to it, waits
+// Run starts the child, forwards signals to it, copies its streams, waits
 // for it and reports how it ended. A non-nil error means the child could not
 // be started; the Result then still carries the shell's exit code for it.
 func Run(ctx context.Context, cfg Config) (Result, error) {
+	if cfg.KillAfter == 0 {
+		cfg.KillAfter = DefaultKillAfter
+	}
+	if cfg.WaitDelay == 0 {
+		cfg.WaitDelay = DefaultWaitDelay
+	}
 	path, err := lookPath(cfg.Command)
 	if err != nil {
 		return Result{ExitCode: exitCodeFor(err)}, err
@@ -67,37 +134,71 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	cmd.Args[0] = cfg.Command
 	cmd.Env = cfg.Env
 	cmd.Dir = cfg.Dir
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = cfg.Stdin, cfg.Stdout, cfg.Stderr
 
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, forwarded...)
-	defer signal.Stop(sigs)
+	tail := newTail(cfg.TailBytes)
+	var streams childStreams
+	if cfg.Mode == ModeTerminal {
+		streams, err = newTerminal(cfg, tail)
+	} else {
+		streams, err = newPipes(cfg, tail)
+	}
+	if err != nil {
+		return Result{ExitCode: ExitCannotRun}, err
+	}
+	// Restores our terminal on every way out of Run, a panic included.
+	defer streams.Close()
+	streams.Attach(cmd)
+
+	// Signals are caught before the child starts, so that none sent in
+	// between kills us and leaves the child behind.
+	sup := newSupervisor(cfg.KillAfter)
+	defer sup.stop()
 
 	if err := cmd.Start(); err != nil {
 		err = classifyStartError(cfg.Command, err)
 		return Result{ExitCode: exitCodeFor(err)}, err
 	}
+	pid := cmd.Process.Pid
+	streams.Started()
 	if cfg.OnStart != nil {
-		cfg.OnStart(cmd.Process.Pid)
+		cfg.OnStart(pid)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	for {
-		select {
-		case sig := <-sigs:
-			_ = cmd.Process.Signal(sig)
-		case <-ctx.Done():
-			_ = cmd.Process.Kill()
-		case err := <-done:
-			return resultOf(cmd.Process.Pid, cmd.ProcessState, err), nil
-		}
-	}
+	target, keyboard := streams.Target(pid)
+	sup.keyboardSignals = keyboard
+	sup.supervise(ctx, cmd.Process, target, streams, done)
+
+	streams.Finish(cfg.WaitDelay)
+	res := resultOf(pid, cmd.ProcessState)
+	res.Killed = sup.killed
+	res.Tail = tail.Bytes()
+	return res, nil
 }
 
-// forwarded are the signals passed on to the child instead of ending us.
-var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
+// childStreams connects the child's standard streams to ours in one of the
+// two modes.
+type childStreams interface {
+	// Attach sets the child's streams and process attributes on cmd.
+	Attach(cmd *exec.Cmd)
+	// Started closes our copies of the child's ends and starts copying.
+	Started()
+	// Target is what signals are sent to: the child's process group
+	// (-pid) when it has its own, else its pid. keyboard is set when the
+	// child shares our process group in the foreground of a terminal, so
+	// the terminal's own SIGINT and SIGQUIT already reached it.
+	Target(pid int) (target int, keyboard bool)
+	// Resize passes our window size on to the child (terminal mode).
+	Resize()
+	// Finish waits up to delay for the child's output to end, then stops
+	// copying.
+	Finish(delay time.Duration)
+	// Close releases everything and restores our terminal; safe to call
+	// more than once.
+	Close()
+}
 
-func resultOf(pid int, ps *os.ProcessState, waitErr error) Result {
+func resultOf(pid int, ps *os.ProcessState) Result {
 	r := Result{PID: pid}
 	if ps == nil {
 		r.ExitCode = 1
@@ -126,16 +227,20 @@ func lookPath(command string) (string, error) {
 func classifyStartError(command string, err error) error {
 	switch {
 	case errors.Is(err, exec.ErrNotFound), errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("%s: %w", command, ErrNotFound)
-	case errors.Is(err, os.ErrPermission), errors.Is(err, syscall.EACCES), errors.Is(err, syscall.ENOEXEC):
-		return fmt.Errorf("%s: %w", command, ErrNotExecutable)
+		return fmt.Errorf("%s: %w (check the spelling, or that it is installed and on PATH)", command, ErrNotFound)
+	case errors.Is(err, os.ErrPermission), errors.Is(err, syscall.EACCES),
+		errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
+		return fmt.Errorf("%s: %w (make it executable with chmod +x, or run it through its interpreter)", command, ErrNotExecutable)
 	}
 	return fmt.Errorf("start %s: %w", command, err)
 }
 
 func exitCodeFor(err error) int {
-	if errors.Is(err, ErrNotExecutable) {
+	switch {
+	case errors.Is(err, ErrNotExecutable):
 		return ExitNotExecutable
+	case errors.Is(err, ErrNotFound):
+		return ExitNotFound
 	}
-	return ExitNotFound
+	return ExitCannotRun
 }

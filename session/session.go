@@ -100,6 +100,11 @@ type Options struct {
 	// Tags are AgentOps tags: agentops.tags on the session span and in the
 	// child's resource.
 	Tags []string
+	// Mode, KillAfter and TailBytes are passed to the runner: see
+	// runner.Config.
+	Mode      runner.Mode
+	KillAfter time.Duration
+	TailBytes int
 }
 
 // Session is one running session.
@@ -225,6 +230,10 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		Stdout:  s.opts.Stdout,
 		Stderr:  s.opts.Stderr,
 		OnStart: func(pid int) { root.SetAttributes(attribute.Int("process.pid", pid)) },
+
+		Mode:      s.opts.Mode,
+		KillAfter: s.opts.KillAfter,
+		TailBytes: s.opts.TailBytes,
 	})
 	rec.PID, rec.ExitCode = res.PID, res.ExitCode
 	if res.Signal != 0 {
@@ -244,6 +253,13 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	// it is decided before the span ends.
 	s.sink.fill(rec, s.opts.Prices)
 	decideEnd(rec, s.opts.FailOnErrorEvents)
+	// After decideEnd: the end reason already says how the child ended.
+	if failure := childFailure(rec, res, runErr); failure != nil {
+		rec.Events = append(rec.Events, *failure)
+		rec.Totals.Add(*failure)
+		root.AddEvent("agentops.child.failed", trace.WithAttributes(
+			attribute.String("agentops.child.output_tail", failure.Error.Output)))
+	}
 
 	root.SetAttributes(attribute.Int("process.exit.code", rec.ExitCode),
 		attribute.String(AttrEndState, string(rec.EndState)))

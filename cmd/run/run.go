@@ -16,6 +16,7 @@ import (
 	"github.com/agentops-dev/agentops/pricing"
 	"github.com/agentops-dev/agentops/receiver"
 	"github.com/agentops-dev/agentops/record"
+	"github.com/agentops-dev/agentops/runner"
 	"github.com/agentops-dev/agentops/session"
 	"github.com/agentops-dev/agentops/summary"
 )
@@ -43,6 +44,12 @@ type Options struct {
 
 	// The export pipeline (see pipeline.go).
 	Export ExportOptions
+
+	// PTY and NoPTY force terminal or pipe mode; neither means terminal
+	// mode when stdin and stdout are terminals.
+	PTY, NoPTY bool
+	KillAfter  time.Duration
+	TailBytes  int
 }
 
 // NewCmdRun builds `agentops run`. runF replaces the work in tests of flag
@@ -93,7 +100,13 @@ before it, and use -- when the command itself starts with a dash.`,
   AGENTOPS_API_KEY=... agentops run --tag nightly --resource deployment.environment=ci -- python agent.py
 
   # Push the session's metrics to a Prometheus Pushgateway from CI
-  agentops run --pushgateway http://pushgateway:9091 -- ./my-agent`,
+  agentops run --pushgateway http://pushgateway:9091 -- ./my-agent
+
+  # Force pipes (separate stdout and stderr) even on a terminal
+  agentops run --no-pty -- ./my-agent
+
+  # Give the agent 30s to clean up after Ctrl-C or SIGTERM before killing it
+  agentops run --kill-after 30s -- ./my-agent`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errors.New("no command to run: usage is 'agentops run [flags] -- <command> [args...]'")
@@ -122,6 +135,11 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.StringVar(&opts.StoreDir, "store", "", "keep the session in this directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
 	f.BoolVar(&opts.NoStore, "no-store", false, "do not keep the session in the local store")
 	addExportFlags(c, &opts.Export)
+	f.BoolVar(&opts.PTY, "pty", false, "run the command on a pseudo-terminal even when stdin or stdout is not a terminal")
+	f.BoolVar(&opts.NoPTY, "no-pty", false, "run the command with pipes even on a terminal: stdout and stderr stay separate")
+	c.MarkFlagsMutuallyExclusive("pty", "no-pty")
+	f.DurationVar(&opts.KillAfter, "kill-after", runner.DefaultKillAfter, "time the command has to exit after a forwarded SIGINT, SIGTERM, SIGHUP or SIGQUIT before it is killed (0: never)")
+	f.IntVar(&opts.TailBytes, "tail-bytes", runner.DefaultTailBytes, "bytes of the command's last output kept to show why it failed (0: none)")
 	return c
 }
 
@@ -169,6 +187,10 @@ func runRun(ctx context.Context, opts *Options) error {
 		Consumers:      pipe.Consumers(),
 		Resource:       opts.Export.resource(opts),
 		Tags:           opts.Export.Tags,
+
+		Mode:      childMode(opts),
+		KillAfter: killAfter(opts.KillAfter),
+		TailBytes: opts.TailBytes,
 	}
 	rs.wire(&sopts)
 	s, err := session.New(sopts)
@@ -178,6 +200,8 @@ func runRun(ctx context.Context, opts *Options) error {
 	}
 	rs.begin(s.ID())
 	pipe.keepUnsent(opts, s.ID(), rs)
+	guard := guardSignals()
+	defer guard.stop()
 	rec, err := s.Run(ctx)
 	if err != nil {
 		pipe.abort()
@@ -202,6 +226,28 @@ func runRun(ctx context.Context, opts *Options) error {
 		return &exitcode.Error{Code: rec.ExitCode}
 	}
 	return nil
+}
+
+// childMode is terminal mode when asked for, or when our stdin and stdout
+// are both terminals and pipes were not asked for.
+func childMode(opts *Options) runner.Mode {
+	switch {
+	case opts.PTY:
+		return runner.ModeTerminal
+	case opts.NoPTY:
+		return runner.ModePipe
+	case opts.IO.StdinTTY && opts.IO.StdoutTTY:
+		return runner.ModeTerminal
+	}
+	return runner.ModePipe
+}
+
+// killAfter maps the flag's 0 ("never") to the runner's negative.
+func killAfter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 func writeJSON(opts *Options, rec *record.Session) error {

@@ -1,0 +1,80 @@
+package runner
+
+import (
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// outputs copies the child's output pipes (or pseudo-terminal) to our
+// streams. Each read is written out at once, so nothing is buffered on the
+// way: a prompt without a newline appears as soon as the child writes it.
+type outputs struct {
+	tail    *tail
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	sources []*os.File
+}
+
+// copy starts copying src to dst until src ends.
+func (o *outputs) copy(dst io.Writer, src *os.File) {
+	if dst == nil {
+		dst = io.Discard
+	}
+	o.mu.Lock()
+	o.sources = append(o.sources, src)
+	o.mu.Unlock()
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		copyOutput(dst, src, o.tail)
+	}()
+}
+
+// finish waits up to delay for every source to end, then closes them so
+// that copies still blocked (a background process holds the child's end)
+// return, and waits for them.
+func (o *outputs) finish(delay time.Duration) {
+	ended := make(chan struct{})
+	go func() {
+		o.wg.Wait()
+		close(ended)
+	}()
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	select {
+	case <-ended:
+		return
+	case <-timer.C:
+	}
+	o.mu.Lock()
+	for _, src := range o.sources {
+		_ = src.Close()
+	}
+	o.mu.Unlock()
+	<-ended
+}
+
+// copyOutput copies src to dst and into t, one read at a time. A pseudo-
+// terminal master reports the end of its output as EIO, which like any read
+// error ends the copy.
+func copyOutput(dst io.Writer, src *os.File, t *tail) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			t.Write(buf[:n])
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				// Our reader went away (EPIPE). Closing the child's
+				// pipe makes its next write fail the same way, as it
+				// would have without us in between.
+				_ = src.Close()
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
