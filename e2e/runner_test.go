@@ -217,15 +217,23 @@ func TestSignalsReachChild(t *testing.T) {
 func TestKillAfter(t *testing.T) {
 	// The child and its background grandchild ignore SIGTERM.
 	script := `trap '' TERM; sleep 1000 & echo "ready $$"; while :; do sleep 0.05; done`
-	a := startAgentops(t, []string{"--kill-after", "300ms"}, sh(script)...)
+	jsonPath := filepath.Join(t.TempDir(), "session.json")
+	a := startAgentops(t, []string{"--kill-after", "300ms", "--json", jsonPath}, sh(script)...)
 	pgid := a.childPID(t)
 	_ = a.cmd.Process.Signal(syscall.SIGTERM)
 	code := a.wait(t)
 	if code != 128+9 {
 		t.Errorf("exit code = %d, want 137 (killed)\nstderr:\n%s", code, a.stderr.String())
 	}
-	if !strings.Contains(a.stderr.String(), "agentops session summary") || !strings.Contains(a.stderr.String(), "kill-after") {
-		t.Errorf("summary missing or does not say the child was killed:\n%s", a.stderr.String())
+	if !strings.Contains(a.stderr.String(), "agentops session summary") {
+		t.Errorf("no summary:\n%s", a.stderr.String())
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "did not exit within --kill-after") {
+		t.Errorf("the session record does not say the child was killed after --kill-after:\n%s", b)
 	}
 	waitGroupGone(t, pgid)
 }

@@ -254,9 +254,11 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	s.sink.fill(rec, s.opts.Prices)
 	decideEnd(rec, s.opts.FailOnErrorEvents)
 	// After decideEnd: the end reason already says how the child ended.
+	// The event carries the output tail for the summary and exporters; it
+	// is not counted in Totals.Errors, which counts the errors the child's
+	// telemetry reported (its exit code is reported on its own).
 	if failure := childFailure(rec, res, runErr); failure != nil {
 		rec.Events = append(rec.Events, *failure)
-		rec.Totals.Add(*failure)
 		root.AddEvent("agentops.child.failed", trace.WithAttributes(
 			attribute.String("agentops.child.output_tail", failure.Error.Output)))
 	}
