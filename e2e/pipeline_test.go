@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -28,11 +29,21 @@ type collector struct {
 	*receiver.Receiver
 	mu     sync.Mutex
 	traces []ptrace.Traces
+	// refuse makes the first batches fail, which the receiver answers with
+	// HTTP 503 + Retry-After or gRPC UNAVAILABLE; attempts are the times
+	// batches arrived.
+	refuse   int
+	attempts []time.Time
 }
 
 func (c *collector) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.attempts = append(c.attempts, time.Now())
+	if c.refuse > 0 {
+		c.refuse--
+		return errors.New("busy")
+	}
 	cp := ptrace.NewTraces()
 	td.CopyTo(cp)
 	c.traces = append(c.traces, cp)
@@ -342,7 +353,10 @@ func TestEnvUpstreamAndInheritedTraceparent(t *testing.T) {
 	env := withStore(t,
 		"OTEL_EXPORTER_OTLP_ENDPOINT="+up.Endpoint(),
 		"OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20ci-token",
-		"TRACEPARENT=00-"+jobTrace+"-"+jobSpan+"-01",
+		// Not sampled by the job: the session still records everything and
+		// hands the child a sampled TRACEPARENT, or its parent-based
+		// sampler would drop every span.
+		"TRACEPARENT=00-"+jobTrace+"-"+jobSpan+"-00",
 	)
 	res := runAgentops(t, env, nil, testAgentChild(0)...)
 	s := res.session
@@ -373,14 +387,58 @@ func TestEnvUpstreamAndInheritedTraceparent(t *testing.T) {
 	}
 }
 
-func TestExportOTLPGRPC(t *testing.T) {
-	// Our receiver serves OTLP/gRPC on the same port.
+func TestExportOTLPGRPCRetriesUnavailable(t *testing.T) {
+	// Our receiver serves OTLP/gRPC on the same port; its first batch is
+	// answered UNAVAILABLE.
 	up := startCollector(t)
+	up.refuse = 1
 	res := runAgentops(t, withStore(t), []string{"-e", "otlpgrpc=" + up.Endpoint()}, testAgentChild(0)...)
 	if e := export(t, res.session, "otlpgrpc", up.Endpoint()); e.Sent != 5 || e.Failed != 0 {
 		t.Errorf("otlpgrpc export %+v, want 5 sent", e)
 	}
 	if n := len(up.spans()); n != 5 {
 		t.Errorf("gRPC backend got %d spans, want 5", n)
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if len(up.attempts) < 2 {
+		t.Fatalf("%d attempts, want a retry after UNAVAILABLE", len(up.attempts))
+	}
+	t.Logf("gRPC UNAVAILABLE → retried after %v, delivered", up.attempts[1].Sub(up.attempts[0]))
+}
+
+func TestBatchSize(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   []string
+		flags []string
+		max   int
+	}{
+		{name: "--batch-size 2", flags: []string{"--batch-size", "2"}, max: 2},
+		{name: "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1", env: []string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1"}, max: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "spans.jsonl")
+			runAgentops(t, withStore(t, tt.env...), append([]string{"-e", "file=" + file}, tt.flags...), testAgentChild(0)...)
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces([]byte(line))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := td.SpanCount(); n > tt.max {
+					t.Errorf("an export request carried %d spans, want at most %d", n, tt.max)
+				}
+				total += td.SpanCount()
+			}
+			if total != 5 {
+				t.Errorf("%d spans in all, want 5", total)
+			}
+		})
 	}
 }

@@ -71,23 +71,27 @@ func NewPipeline(ctx context.Context, cfg PipelineConfig) (*Pipeline, error) {
 		spec     exporter.Spec
 		settings exporter.Settings
 		source   string
+		// local exporters get the session whatever the sample says.
+		local bool
 	}
 	var wants []want
 	for _, spec := range cfg.Exporters {
-		wants = append(wants, want{spec, cfg.Settings, "--exporter"})
+		wants = append(wants, want{spec, cfg.Settings, "--exporter", false})
 	}
 	if !cfg.NoUpstream {
 		if u, ok := exporter.UpstreamFromEnv(cfg.Env); ok {
 			u.Settings.Retry = cfg.Settings.Retry
 			u.Settings.Env = cfg.Env
-			wants = append(wants, want{u.Spec, u.Settings, u.Source})
+			// Under an outer agentops session the upstream is that
+			// session's receiver: the outer one samples the whole trace.
+			wants = append(wants, want{u.Spec, u.Settings, u.Source, nested(cfg.Env)})
 		}
 		if agentOpsByDefault(cfg.Env, cfg.Exporters) {
-			wants = append(wants, want{exporter.Spec{Name: "agentops"}, cfg.Settings, "AGENTOPS_API_KEY"})
+			wants = append(wants, want{exporter.Spec{Name: "agentops"}, cfg.Settings, "AGENTOPS_API_KEY", false})
 		}
 	}
 	for _, w := range wants {
-		if exporter.IsRemote(w.spec.Name) && !sampled {
+		if exporter.IsRemote(w.spec.Name) && !w.local && !sampled {
 			p.skipped = append(p.skipped, record.Export{Name: w.spec.Name, Target: exporter.RedactURL(w.spec.Target), Source: w.source, Skipped: notSampled})
 			continue
 		}
@@ -114,22 +118,27 @@ func NewPipeline(ctx context.Context, cfg PipelineConfig) (*Pipeline, error) {
 // not nested in another agentops session (AGENTOPS_SESSION_ID set), which
 // already sends the whole trace, ours included.
 func agentOpsByDefault(env []string, specs []exporter.Spec) bool {
-	var key, outer bool
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		switch {
-		case k == "AGENTOPS_API_KEY" && v != "":
-			key = true
-		case k == "AGENTOPS_SESSION_ID" && v != "":
-			outer = true
-		}
-	}
 	for _, s := range specs {
 		if s.Name == "agentops" {
 			return false
 		}
 	}
-	return key && !outer
+	return lookup(env, "AGENTOPS_API_KEY") != "" && !nested(env)
+}
+
+// nested says whether we run under another agentops session, which sets
+// AGENTOPS_SESSION_ID in its child's environment.
+func nested(env []string) bool { return lookup(env, "AGENTOPS_SESSION_ID") != "" }
+
+// lookup returns the value of name in env ("K=V" list), last one winning.
+func lookup(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, _ := strings.Cut(kv, "="); k == name {
+			v = val
+		}
+	}
+	return v
 }
 
 func batchOptions(cfg PipelineConfig) []sdktrace.BatchSpanProcessorOption {

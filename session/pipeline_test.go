@@ -90,3 +90,23 @@ func TestPipelineSampledOut(t *testing.T) {
 		t.Errorf("processors %d, exports %+v: want console only, otlp skipped", len(p.SpanProcessors()), exports)
 	}
 }
+
+func TestPipelineNestedUpstreamIgnoresSampling(t *testing.T) {
+	p, err := NewPipeline(context.Background(), PipelineConfig{
+		Env: []string{
+			"OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:1",
+			"AGENTOPS_SESSION_ID=outer",
+			"AGENTOPS_API_KEY=k",
+		},
+		SampleRatio:    0,
+		SampleRatioSet: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exports := p.Shutdown(context.Background())
+	// The outer session's receiver gets the spans; AgentOps is left to the outer session.
+	if len(exports) != 1 || exports[0].Name != "otlp" || exports[0].Skipped != "" {
+		t.Errorf("exports = %+v, want only the outer session's receiver, not skipped", exports)
+	}
+}

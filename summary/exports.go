@@ -2,6 +2,9 @@ package summary
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/agentops-dev/agentops/record"
 )
@@ -32,10 +35,10 @@ func exportLines(s *record.Session) []line {
 			}
 			out = append(out, line{label, v + target, toneBad})
 			if e.Error != "" {
-				out = append(out, line{"", "- " + e.Error, toneBad})
+				out = append(out, line{"", "- " + shortError(e.Error), toneBad})
 			}
 			if e.Unsent != "" {
-				out = append(out, line{"", "- unsent spans kept in " + e.Unsent, toneNormal})
+				out = append(out, line{"", "- unsent spans kept in", toneNormal}, line{"", "  " + homeAbbrev(e.Unsent), toneNormal})
 			}
 		}
 	}
@@ -43,4 +46,30 @@ func exportLines(s *record.Session) []line {
 		out = append(out, line{"replay", s.ReplayURL, toneNormal})
 	}
 	return out
+}
+
+// shortError keeps the part of an export error people act on: the
+// exporter's "traces export: Post \"URL\": " preamble repeats what the
+// summary line already says. The record keeps the whole message.
+func shortError(msg string) string {
+	if strings.HasPrefix(msg, "cut off at the export timeout") {
+		return "cut off at the export timeout (raise --export-timeout, or check the backend)"
+	}
+	msg = strings.TrimPrefix(msg, "traces export: ")
+	if i := strings.Index(msg, "\": "); i >= 0 && strings.Count(msg[:i], "\"") == 1 {
+		msg = msg[i+3:]
+	}
+	return msg
+}
+
+// homeAbbrev writes a path under the home directory as ~/...
+func homeAbbrev(path string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return path
+	}
+	if rel, err := filepath.Rel(home, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return "~/" + rel
+	}
+	return path
 }
