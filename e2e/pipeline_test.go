@@ -391,7 +391,9 @@ func TestExportOTLPGRPCRetriesUnavailable(t *testing.T) {
 	// Our receiver serves OTLP/gRPC on the same port; its first batch is
 	// answered UNAVAILABLE.
 	up := startCollector(t)
+	up.mu.Lock()
 	up.refuse = 1
+	up.mu.Unlock()
 	res := runAgentops(t, withStore(t), []string{"-e", "otlpgrpc=" + up.Endpoint()}, testAgentChild(0)...)
 	if e := export(t, res.session, "otlpgrpc", up.Endpoint()); e.Sent != 5 || e.Failed != 0 {
 		t.Errorf("otlpgrpc export %+v, want 5 sent", e)
