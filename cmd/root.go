@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
+	reportcmd "github.com/agentops-dev/agentops/cmd/report"
 	runcmd "github.com/agentops-dev/agentops/cmd/run"
 	sessionscmd "github.com/agentops-dev/agentops/cmd/sessions"
 	showcmd "github.com/agentops-dev/agentops/cmd/show"
@@ -36,6 +37,7 @@ untouched, and prints a session summary: LLM calls, tokens, tools, errors.`,
 	root.AddCommand(versioncmd.NewCmdVersion(io))
 	root.AddCommand(sessionscmd.NewCmdSessions(io, nil))
 	root.AddCommand(showcmd.NewCmdShow(io, nil))
+	root.AddCommand(reportcmd.NewCmdReport(io, nil))
 	return root
 }
 

@@ -93,6 +93,9 @@ before it, and use -- when the command itself starts with a dash.`,
   # Do not keep this session at all
   agentops run --no-store -- ./my-agent
 
+  # Leave an HTML report for the CI artifacts
+  agentops run --report agentops-report.html -- ./my-agent
+
   # Send the session to two OTLP backends and keep a local OTLP JSON copy
   agentops run -e otlp=http://localhost:4318 -e otlp=https://tempo.example:4318 -e file=spans.jsonl -- ./my-agent
 
@@ -134,6 +137,7 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.BoolVar(&opts.FailOnErrors, "fail-on-errors", false, "end the session as Fail when error events arrived, even if the command exited 0")
 	f.StringVar(&opts.StoreDir, "store", "", "keep the session in this directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
 	f.BoolVar(&opts.NoStore, "no-store", false, "do not keep the session in the local store")
+	f.StringVar(&opts.ReportPath, "report", "", "write a self-contained HTML report of the session to this file at the end")
 	addExportFlags(c, &opts.Export)
 	f.BoolVar(&opts.PTY, "pty", false, "run the command on a pseudo-terminal even when stdin or stdout is not a terminal")
 	f.BoolVar(&opts.NoPTY, "no-pty", false, "run the command with pipes even on a terminal: stdout and stderr stay separate")

