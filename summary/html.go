@@ -235,6 +235,7 @@ func eventSections(e events.Event) []reportSection {
 	if e.Error != nil {
 		add("message", e.Error.Message)
 		add("stack", e.Error.Stack)
+		add("output", e.Error.Output)
 	}
 	return out
 }

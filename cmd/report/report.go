@@ -125,7 +125,11 @@ func WriteFile(path string, s *store.Session) error {
 	return nil
 }
 
-// outputTail is the end of the child's output, when the record kept it.
+// outputTail is the end of the child's output, when the record kept it
+// (the runner keeps it when the child failed).
 func outputTail(s *store.Session) string {
-	return ""
+	if s.Record == nil {
+		return ""
+	}
+	return s.Record.OutputTail
 }
