@@ -81,7 +81,7 @@ var ErrBadTable = errors.New("not a price table")
 // Default returns the embedded price table, parsed when first used.
 func Default() *Table {
 	return &Table{
-		Source: fmt.Sprintf("%s of %s", TableSource, TableDate),
+		Source: "tokencost " + TableDate,
 		load: func() map[string]Price {
 			t, err := Load(bytes.NewReader(embedded))
 			if err != nil {

@@ -22,7 +22,7 @@ func decideEnd(rec *record.Session, failOnErrors bool) {
 	switch {
 	case rec.Signal != "":
 		rec.EndState = record.Indeterminate
-		rec.EndReason = "killed by " + rec.Signal
+		rec.EndReason = "killed by a signal (" + rec.Signal + ")"
 	case rec.StartError != "":
 		rec.EndState = record.Fail
 		rec.EndReason = rec.StartError
@@ -37,15 +37,16 @@ func decideEnd(rec *record.Session, failOnErrors bool) {
 		rec.EndReason = "telemetry incomplete: the child's exports were still arriving when agentops stopped waiting"
 	case rec.MissingParents > 0:
 		rec.EndState = record.Indeterminate
-		rec.EndReason = fmt.Sprintf("telemetry incomplete: %d parent span(s) never arrived (did the child exit without flushing its OpenTelemetry SDK?)", rec.MissingParents)
+		rec.EndReason = fmt.Sprintf("telemetry incomplete: %d parent span%s never arrived (did the child exit without flushing its OpenTelemetry SDK?)",
+			rec.MissingParents, map[bool]string{true: "", false: "s"}[rec.MissingParents == 1])
 	case failOnErrors && rec.Totals.Errors > 0:
 		rec.EndState = record.Fail
-		rec.EndReason = fmt.Sprintf("exit code 0 but %d error event(s); last error: %s", rec.Totals.Errors, lastErr)
+		rec.EndReason = fmt.Sprintf("exit code 0 but %s; last: %s", errorCount(rec.Totals.Errors), lastErr)
 	default:
 		rec.EndState = record.Success
 		rec.EndReason = "exit code 0"
 		if rec.Totals.Errors > 0 {
-			rec.EndReason += fmt.Sprintf(" (with %d error event(s))", rec.Totals.Errors)
+			rec.EndReason += ", " + errorCount(rec.Totals.Errors) + " recorded"
 		}
 	}
 }
@@ -74,4 +75,11 @@ func lastError(evs []events.Event) string {
 		msg = last.Error.Type
 	}
 	return fmt.Sprintf("%s (in %s)", msg, last.Name)
+}
+
+func errorCount(n int) string {
+	if n == 1 {
+		return "1 error"
+	}
+	return fmt.Sprintf("%d errors", n)
 }

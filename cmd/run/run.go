@@ -3,7 +3,6 @@ package run
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,10 +14,8 @@ import (
 	"github.com/agentops-dev/agentops/iostreams"
 	"github.com/agentops-dev/agentops/pricing"
 	"github.com/agentops-dev/agentops/receiver"
-	"github.com/agentops-dev/agentops/record"
 	"github.com/agentops-dev/agentops/runner"
 	"github.com/agentops-dev/agentops/session"
-	"github.com/agentops-dev/agentops/summary"
 )
 
 // Options are the parsed flags and arguments of `agentops run`.
@@ -50,6 +47,14 @@ type Options struct {
 	PTY, NoPTY bool
 	KillAfter  time.Duration
 	TailBytes  int
+
+	// Summary is the --summary format: auto, terminal, plain, json,
+	// markdown or none. Quiet prints nothing of agentops' own.
+	Summary string
+	Quiet   bool
+	// StepSummary is $GITHUB_STEP_SUMMARY: a file a Markdown summary is
+	// appended to, when set.
+	StepSummary string
 }
 
 // NewCmdRun builds `agentops run`. runF replaces the work in tests of flag
@@ -109,7 +114,11 @@ before it, and use -- when the command itself starts with a dash.`,
   agentops run --no-pty -- ./my-agent
 
   # Give the agent 30s to clean up after Ctrl-C or SIGTERM before killing it
-  agentops run --kill-after 30s -- ./my-agent`,
+  agentops run --kill-after 30s -- ./my-agent
+
+  # Print the session JSON document instead of the panel; or nothing at all
+  agentops run --summary json -- ./my-agent 2> session.json
+  agentops run --quiet -- ./my-agent`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errors.New("no command to run: usage is 'agentops run [flags] -- <command> [args...]'")
@@ -118,6 +127,7 @@ before it, and use -- when the command itself starts with a dash.`,
 		},
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Command = args
+			opts.StepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -144,6 +154,8 @@ before it, and use -- when the command itself starts with a dash.`,
 	c.MarkFlagsMutuallyExclusive("pty", "no-pty")
 	f.DurationVar(&opts.KillAfter, "kill-after", runner.DefaultKillAfter, "time the command has to exit after a forwarded SIGINT, SIGTERM, SIGHUP or SIGQUIT before it is killed (0: never)")
 	f.IntVar(&opts.TailBytes, "tail-bytes", runner.DefaultTailBytes, "bytes of the command's last output kept to show why it failed (0: none)")
+	f.StringVar(&opts.Summary, "summary", "auto", "session summary on stderr: auto (terminal panel on a colour terminal, else plain), terminal, plain, json, markdown or none")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing of agentops' own (no summary); --json and $GITHUB_STEP_SUMMARY are still written")
 	return c
 }
 
@@ -155,6 +167,9 @@ func runRun(ctx context.Context, opts *Options) error {
 	case "", "http/protobuf", "http/json", "grpc":
 	default:
 		return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("unknown --protocol %q: use http/protobuf, http/json or grpc", opts.Protocol)}
+	}
+	if err := checkSummary(opts.Summary); err != nil {
+		return &exitcode.Error{Code: exitcode.Usage, Err: err}
 	}
 	warnListen(opts.IO.ErrOut, opts.Listen, opts.NoAuth)
 	prices := pricing.Default()
@@ -216,16 +231,10 @@ func runRun(ctx context.Context, opts *Options) error {
 	// Flushes the exporters and the session's TracerProvider (and so the store).
 	finishExports(opts, s, pipe, rec)
 	rs.finish(rec)
-	if rec.StartError != "" {
+	if rec.StartError != "" && !opts.Quiet {
 		fmt.Fprintln(opts.IO.ErrOut, "agentops:", rec.StartError)
 	}
-	_ = summary.Render(opts.IO.ErrOut, rec, summary.Options{Color: opts.IO.ColorErr(), Width: opts.IO.TerminalWidth()})
-	if opts.JSONPath != "" {
-		if err := writeJSON(opts, rec); err != nil {
-			// Telemetry never changes the child's exit code; say it and go on.
-			fmt.Fprintf(opts.IO.ErrOut, "agentops: write --json %s: %v\n", opts.JSONPath, err)
-		}
-	}
+	report(opts, rec)
 	if rec.ExitCode != 0 {
 		return &exitcode.Error{Code: rec.ExitCode}
 	}
@@ -252,17 +261,4 @@ func killAfter(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
-}
-
-func writeJSON(opts *Options, rec *record.Session) error {
-	b, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	if opts.JSONPath == "-" {
-		_, err = opts.IO.Out.Write(b)
-		return err
-	}
-	return os.WriteFile(opts.JSONPath, b, 0o644)
 }

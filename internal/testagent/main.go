@@ -2,7 +2,9 @@
 // and benchmarks. It uses the real OpenTelemetry Go SDK, configured only
 // from the environment that agentops injects (OTEL_EXPORTER_OTLP_*,
 // TRACEPARENT), and emits GenAI-convention spans: an agent span with LLM
-// and tool calls under it.
+// and tool calls under it. -oi-llm and -tl-tools add spans shaped as
+// OpenInference and OpenLLMetry (Traceloop) emit them, so one child can
+// mix conventions.
 package main
 
 import (
@@ -36,6 +38,8 @@ func main() {
 	noShutdown := flag.Bool("no-shutdown", false, "exit without flushing the SDK")
 	latency := flag.Duration("latency", 0, "time each LLM and tool call takes, for realistic waterfalls")
 	withContent := flag.Bool("content", false, "capture prompts, completions and tool results on the spans")
+	oiLLM := flag.Int("oi-llm", 0, "OpenInference LLM calls to make, each a framework LLM span wrapping the provider's LLM span")
+	tlTools := flag.Int("tl-tools", 0, "OpenLLMetry (Traceloop) tool calls to make")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -87,6 +91,18 @@ func main() {
 		}
 		s.End()
 	}
+	for i := 0; i < *oiLLM; i++ {
+		openInferenceLLM(ctx, tr, *model, *inTokens, *outTokens)
+	}
+	for i := 0; i < *tlTools; i++ {
+		_, s := tr.Start(ctx, "get_weather.tool", trace.WithAttributes(
+			attribute.String("traceloop.span.kind", "tool"),
+			attribute.String("traceloop.entity.name", "get_weather"),
+			attribute.String("traceloop.entity.input", `{"city":"Paris"}`),
+			attribute.String("traceloop.entity.output", `"18C"`),
+		))
+		s.End()
+	}
 	for i := 0; i < *spans; i++ {
 		_, s := tr.Start(ctx, "step")
 		s.End()
@@ -99,6 +115,24 @@ func main() {
 		}
 	}
 	os.Exit(*exit)
+}
+
+// openInferenceLLM emits one LLM call as LangChain under OpenInference
+// does: the framework's LLM span, and below it the provider
+// instrumentation's LLM span, both carrying the same usage.
+func openInferenceLLM(ctx context.Context, tr trace.Tracer, model string, in, out int) {
+	usage := []attribute.KeyValue{
+		attribute.String("openinference.span.kind", "LLM"),
+		attribute.String("llm.model_name", model),
+		attribute.String("llm.provider", "openai"),
+		attribute.Int("llm.token_count.prompt", in),
+		attribute.Int("llm.token_count.completion", out),
+		attribute.Int("llm.token_count.total", in+out),
+	}
+	ctx, wrapper := tr.Start(ctx, "ChatOpenAI", trace.WithAttributes(usage...))
+	_, leaf := tr.Start(ctx, "ChatCompletion", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(usage...))
+	leaf.End()
+	wrapper.End()
 }
 
 // newExporter builds the OTLP exporter the environment asks for: the Go

@@ -1,0 +1,246 @@
+package summary
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/agentops-dev/agentops/events"
+	"github.com/agentops-dev/agentops/record"
+)
+
+// view is what a summary says, independent of how it is drawn: every
+// renderer (terminal, plain, Markdown) draws the same view.
+type view struct {
+	state  record.EndState
+	facts  []fact
+	models table
+	tools  table
+	// notes qualify the tables (wrapper spans not counted, ...).
+	notes  []string
+	errors []string
+	// moreErrors counts the errors not listed.
+	moreErrors int
+	cost       fact
+	where      []fact
+	// hints explain how to get spans when none arrived.
+	hints []string
+	// labelWidth is the width of the facts' label column.
+	labelWidth int
+}
+
+// The label column is as wide as the longest label and a gap, within bounds.
+const (
+	minLabelWidth = 11
+	maxLabelWidth = 20
+)
+
+// fact is one labelled line: lead, drawn in tone, then value.
+type fact struct {
+	label, value string
+	tone         tone
+	lead         string
+}
+
+type tone int
+
+const (
+	toneNormal tone = iota
+	toneGood
+	toneBad
+	toneWarn
+	toneMuted
+)
+
+// table is a titled table; the first column is the name and takes the
+// room left, the others are right-aligned numbers.
+type table struct {
+	title string
+	head  []string
+	rows  [][]string
+	// foot is a totals row; nil when there is none.
+	foot []string
+	// warn marks, per row, a row to draw in the warning tone (unpriced).
+	warn []bool
+}
+
+func (t table) empty() bool { return len(t.rows) == 0 }
+
+// newView builds the view of s.
+func newView(s *record.Session) view {
+	v := view{state: s.EndState}
+	t := s.Totals
+	v.facts = []fact{
+		{label: "command", value: strings.Join(s.Command, " ")},
+		{label: "session", value: s.ID},
+		endStateFact(s),
+		{label: "duration", value: formatDuration(s.Duration())},
+		telemetryFact(s),
+	}
+	v.models = modelTable(t)
+	v.tools = toolTable(t)
+	if t.WrapperLLMSpans > 0 {
+		v.notes = append(v.notes, fmt.Sprintf("%s repeating the calls above: not counted twice",
+			plural(t.WrapperLLMSpans, "wrapper LLM span")))
+	}
+	for _, e := range t.ErrorSamples {
+		v.errors = append(v.errors, describeError(e))
+	}
+	v.moreErrors = t.Errors - len(t.ErrorSamples)
+	if t.LLMCalls > 0 {
+		v.cost = costFact(s)
+	}
+	if s.Stored != "" {
+		v.where = append(v.where, fact{label: "stored", value: s.Stored})
+	}
+	if len(s.Exports) > 0 || s.ReplayURL != "" {
+		for _, l := range exportLines(s) {
+			v.where = append(v.where, fact{label: l.label, value: l.value, tone: l.tone})
+		}
+	} else if len(s.Exported) > 0 {
+		v.where = append(v.where, fact{label: "exported", value: strings.Join(s.Exported, ", ")})
+	}
+	v.hints = noSpansHint(s)
+	v.labelWidth = minLabelWidth
+	for _, f := range append(append(append([]fact{}, v.facts...), v.where...), v.cost) {
+		v.labelWidth = max(v.labelWidth, min(len(f.label)+2, maxLabelWidth))
+	}
+	return v
+}
+
+func endStateFact(s *record.Session) fact {
+	f := fact{label: "end state", lead: string(s.EndState), tone: stateTone(s.EndState)}
+	switch {
+	case s.EndState == "":
+		f.value = fmt.Sprintf("exit code %d", s.ExitCode)
+	case s.EndReason != "":
+		f.value = " · " + s.EndReason
+	}
+	return f
+}
+
+func telemetryFact(s *record.Session) fact {
+	parts := []string{plural(int(s.SpansReceived), "span")}
+	if s.LogsReceived > 0 {
+		parts = append(parts, plural(int(s.LogsReceived), "log record"))
+	}
+	if s.MetricsReceived > 0 {
+		parts = append(parts, plural(int(s.MetricsReceived), "metric point"))
+	}
+	f := fact{label: "telemetry", value: strings.Join(parts, ", ") + " received"}
+	if s.TelemetryIncomplete() {
+		f.value += " (incomplete)"
+		f.tone = toneWarn
+	}
+	return f
+}
+
+func modelTable(t events.Totals) table {
+	tb := table{title: "LLM calls", head: []string{"model", "calls", "input", "output", "cost"}}
+	for _, m := range t.Models {
+		tb.rows = append(tb.rows, []string{m.Model, formatInt(int64(m.Calls)),
+			formatInt(m.InputTokens), formatInt(m.OutputTokens), modelCost(m)})
+		tb.warn = append(tb.warn, m.UnpricedCalls > 0)
+	}
+	if len(t.Models) > 1 {
+		tb.foot = []string{"total", formatInt(int64(t.LLMCalls)), formatInt(t.InputTokens),
+			formatInt(t.OutputTokens), totalCost(t)}
+	}
+	return tb
+}
+
+func modelCost(m events.ModelTotals) string {
+	switch {
+	case m.UnpricedCalls == m.Calls:
+		return "unpriced"
+	case m.UnpricedCalls > 0:
+		return formatUSD(m.CostUSD) + "+"
+	}
+	return formatUSD(m.CostUSD)
+}
+
+func totalCost(t events.Totals) string {
+	switch {
+	case t.LLMCalls > 0 && t.UnpricedCalls == t.LLMCalls:
+		return "unpriced"
+	case t.UnpricedCalls > 0:
+		return formatUSD(t.CostUSD) + "+"
+	}
+	return formatUSD(t.CostUSD)
+}
+
+func toolTable(t events.Totals) table {
+	tb := table{title: "Tools", head: []string{"tool", "calls", "errors", "time"}}
+	for _, tl := range t.Tools {
+		tb.rows = append(tb.rows, []string{tl.Name, formatInt(int64(tl.Calls)), formatInt(int64(tl.Errors)), formatDuration(tl.Time)})
+		tb.warn = append(tb.warn, tl.Errors > 0)
+	}
+	return tb
+}
+
+func costFact(s *record.Session) fact {
+	t := s.Totals
+	f := fact{label: "cost", value: totalCost(t)}
+	if t.UnpricedCalls > 0 && t.UnpricedCalls < t.LLMCalls {
+		f.value = formatUSD(t.CostUSD) + " + " + plural(t.UnpricedCalls, "unpriced call")
+		f.tone = toneWarn
+	} else if t.UnpricedCalls > 0 {
+		f.value = "unpriced (" + plural(t.UnpricedCalls, "call") + " of models without a price; see --prices)"
+		f.tone = toneWarn
+	}
+	if s.Prices != "" {
+		f.value += " (prices: " + s.Prices + ")"
+	}
+	return f
+}
+
+func describeError(e events.ErrorSample) string {
+	msg := e.Message
+	if e.Type != "" && !strings.HasPrefix(msg, e.Type) {
+		msg = e.Type + ": " + msg
+	}
+	if e.Where != "" {
+		msg = e.Where + ": " + msg
+	}
+	// One line per error: a message may carry a whole stack.
+	msg, _, _ = strings.Cut(msg, "\n")
+	return msg
+}
+
+// noSpansHint is shown when the child sent nothing: the most common first
+// run. Each string is a paragraph; renderers wrap them to their width.
+func noSpansHint(s *record.Session) []string {
+	if s.SpansReceived > 0 || s.LogsReceived > 0 || s.StartError != "" {
+		return nil
+	}
+	hints := []string{
+		"No spans arrived. agentops pointed the child's OpenTelemetry SDK at " + s.Endpoint +
+			", but the child has to be instrumented to send any. For example:",
+	}
+	cmd := strings.Join(s.Command, " ")
+	name := ""
+	if len(s.Command) > 0 {
+		name = filepath.Base(s.Command[0])
+	}
+	switch {
+	case strings.HasPrefix(name, "python"):
+		hints = append(hints, "  opentelemetry-instrument "+cmd)
+	case name == "node":
+		hints = append(hints, "  node --require @opentelemetry/auto-instrumentations-node/register "+strings.Join(s.Command[1:], " "))
+	default:
+		hints = append(hints,
+			"  opentelemetry-instrument python agent.py",
+			"  node --require @opentelemetry/auto-instrumentations-node/register agent.js")
+	}
+	hints = append(hints,
+		"Any OpenTelemetry SDK configured from the environment works: it reads OTEL_EXPORTER_OTLP_ENDPOINT and TRACEPARENT.",
+		"Injected: "+strings.Join(s.InjectedEnv, ", "))
+	return hints
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return formatInt(int64(n)) + " " + what + "s"
+}
