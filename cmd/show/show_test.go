@@ -66,7 +66,7 @@ func TestShowGolden(t *testing.T) {
 // state, the problem, and the child's spans that were written whole.
 func TestShowTruncated(t *testing.T) {
 	got := showPlain(t, "last")
-	for _, want := range []string{"(incomplete)", "cut short", "no final record", "Waterfall: 4 spans", "LLM calls    2"} {
+	for _, want := range []string{"(incomplete)", "cut short", "no final record", "Waterfall: 4 spans", "gpt-4o-mini      2"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q", want)
 		}
