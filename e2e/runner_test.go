@@ -135,7 +135,7 @@ func TestPipeModeBinaryStreams(t *testing.T) {
 	if stderr.Len() < errSize || sha256.Sum256(stderr.Bytes()[:errSize]) != errSum {
 		t.Errorf("stderr: the child's %d bytes did not arrive exactly (got %d bytes in all)", errSize, stderr.Len())
 	}
-	if rest := stderr.String()[min(errSize, stderr.Len()):]; !strings.HasPrefix(strings.TrimSpace(rest), "agentops session summary") {
+	if rest := stderr.String()[min(errSize, stderr.Len()):]; !strings.HasPrefix(strings.TrimSpace(rest), "agentops session: ") {
 		t.Errorf("after the child's stderr: %q, want only the summary", tailOf([]byte(rest)))
 	}
 }
@@ -206,7 +206,7 @@ func TestSignalsReachChild(t *testing.T) {
 			if want := "got " + strings.TrimPrefix(unix.SignalName(tt.sig), "SIG"); !strings.Contains(a.stdout.String(), want) {
 				t.Errorf("stdout = %q, want %q", a.stdout.String(), want)
 			}
-			if !strings.Contains(a.stderr.String(), "agentops session summary") {
+			if !strings.Contains(a.stderr.String(), "agentops session: ") {
 				t.Errorf("no summary after %s:\n%s", tt.sig, a.stderr.String())
 			}
 			waitGroupGone(t, pgid)
@@ -225,7 +225,7 @@ func TestKillAfter(t *testing.T) {
 	if code != 128+9 {
 		t.Errorf("exit code = %d, want 137 (killed)\nstderr:\n%s", code, a.stderr.String())
 	}
-	if !strings.Contains(a.stderr.String(), "agentops session summary") {
+	if !strings.Contains(a.stderr.String(), "agentops session: ") {
 		t.Errorf("no summary:\n%s", a.stderr.String())
 	}
 	b, err := os.ReadFile(jsonPath)
