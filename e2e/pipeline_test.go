@@ -155,6 +155,11 @@ func TestExportToTwoBackendsAndFile(t *testing.T) {
 	}
 	s := res.session
 	for name, got := range map[string][]span{"backend A": a.spans(), "backend B": b.spans(), "file": readSpanFile(t, file)} {
+		var desc []string
+		for _, sp := range got {
+			desc = append(desc, fmt.Sprintf("%s [service.name=%v]", sp.name, sp.resource["service.name"]))
+		}
+		t.Logf("%s: %d spans of trace %s: %s", name, len(got), s.TraceID, strings.Join(desc, ", "))
 		if len(got) != 5 {
 			t.Errorf("%s got %d spans, want 5 (session + 4 child)", name, len(got))
 		}

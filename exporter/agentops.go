@@ -69,8 +69,9 @@ func NewAgentOps(ctx context.Context, target string, s Settings) (*AgentOps, err
 	ep.App = firstNonEmpty(ep.App, env["AGENTOPS_APP_URL"], DefaultAgentOpsApp)
 	auth := &agentOpsAuth{key: key, tokenURL: strings.TrimRight(ep.API, "/") + "/v3/auth/token", client: &http.Client{Timeout: s.timeout()}}
 	client := &http.Client{Transport: &bearerTransport{base: http.DefaultTransport, auth: auth}}
+	// --otlp-header values are meant for the user's own backends, not for
+	// AgentOps: they are not sent here.
 	inner, err := newOTLPHTTP(ctx, ep.Exporter, Settings{
-		Headers:     s.Headers,
 		Compression: s.Compression,
 		Timeout:     s.Timeout,
 		Retry:       s.Retry,

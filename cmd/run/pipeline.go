@@ -64,9 +64,13 @@ func addExportFlags(c *cobra.Command, o *ExportOptions) {
 	f.StringVar(&o.AgentOpsExporter, "agentops-exporter-endpoint", "", "AgentOps OTLP traces endpoint (default: AGENTOPS_EXPORTER_ENDPOINT, else "+exporter.DefaultAgentOpsExporter+")")
 	f.StringVar(&o.Pushgateway, "pushgateway", "", "push the session's metrics to this Prometheus Pushgateway URL when it ends")
 	f.StringVar(&o.PushgatewayJob, "pushgateway-job", exporter.DefaultPushJob, "job label of the pushed metrics (the session id is the other grouping label)")
-	c.PreRun = func(c *cobra.Command, _ []string) {
+	prev := c.PreRun
+	c.PreRun = func(c *cobra.Command, args []string) {
 		o.serviceNameSet = c.Flags().Changed("service-name")
 		o.sampleRatioSet = c.Flags().Changed("sample-ratio")
+		if prev != nil {
+			prev(c, args)
+		}
 	}
 }
 
@@ -198,7 +202,12 @@ func finishExports(opts *Options, s *session.Session, p *pipeline, rec *record.S
 	ctx, cancel := context.WithTimeout(context.Background(), o.ExportTimeout)
 	defer cancel()
 	rec.Exports = p.Shutdown(ctx)
-	_ = s.Shutdown(ctx)
+	// The exporters' processors are shut down by now; this flushes the
+	// rest of the provider (the store), with its own deadline in case a
+	// backend used all of ours.
+	tpCtx, cancelTP := context.WithTimeout(context.Background(), o.ExportTimeout)
+	_ = s.Shutdown(tpCtx)
+	cancelTP()
 	for _, e := range rec.Exports {
 		if e.Sent > 0 {
 			rec.Exported = append(rec.Exported, e.Name+" "+e.Target)
