@@ -244,3 +244,35 @@ func plural(n int, what string) string {
 	}
 	return formatInt(int64(n)) + " " + what + "s"
 }
+
+// facts lists the summary as labelled lines only, in order, for renderers
+// that draw no tables (the HTML report draws its own tables of events).
+func facts(s *record.Session) []line {
+	v := newView(s)
+	t := s.Totals
+	var out []line
+	add := func(f fact) { out = append(out, line{f.label, f.lead + f.value, f.tone}) }
+	for _, f := range v.facts {
+		add(f)
+	}
+	llm := formatInt(int64(t.LLMCalls))
+	if t.LLMCalls > 0 {
+		llm += fmt.Sprintf(" (%s in / %s out tokens)", formatInt(t.InputTokens), formatInt(t.OutputTokens))
+	}
+	out = append(out, line{"LLM calls", llm, toneNormal}, line{"tool calls", formatInt(int64(t.ToolCalls)), toneNormal})
+	errs := line{"errors", formatInt(int64(t.Errors)), toneNormal}
+	if t.Errors > 0 {
+		errs.tone = toneBad
+	}
+	out = append(out, errs)
+	for _, e := range v.errors {
+		out = append(out, line{"", "- " + e, toneBad})
+	}
+	if v.cost.label != "" {
+		add(v.cost)
+	}
+	for _, f := range v.where {
+		add(f)
+	}
+	return out
+}
