@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
+	exportcmd "github.com/agentops-dev/agentops/cmd/export"
 	reportcmd "github.com/agentops-dev/agentops/cmd/report"
 	runcmd "github.com/agentops-dev/agentops/cmd/run"
 	sessionscmd "github.com/agentops-dev/agentops/cmd/sessions"
@@ -38,6 +39,7 @@ untouched, and prints a session summary: LLM calls, tokens, tools, errors.`,
 	root.AddCommand(sessionscmd.NewCmdSessions(io, nil))
 	root.AddCommand(showcmd.NewCmdShow(io, nil))
 	root.AddCommand(reportcmd.NewCmdReport(io, nil))
+	root.AddCommand(exportcmd.NewCmdExport(io, nil))
 	return root
 }
 

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/agentops-dev/agentops/exporter"
 	"github.com/agentops-dev/agentops/record"
 )
 
@@ -156,7 +157,7 @@ func (w *Writer) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !strings.HasPrefix(s.InstrumentationScope().Name, OwnScopePrefix) {
 		return
 	}
-	_ = w.ConsumeTraces(context.Background(), tracesFromSpan(s))
+	_ = w.ConsumeTraces(context.Background(), exporter.TracesFromSpans([]sdktrace.ReadOnlySpan{s}))
 }
 
 // Shutdown does nothing: Finish closes the files.
