@@ -60,6 +60,7 @@ func (o *outputs) finish(delay time.Duration) {
 // terminal master reports the end of its output as EIO, which like any read
 // error ends the copy.
 func copyOutput(dst io.Writer, src *os.File, t *tail) {
+	defer src.Close()
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := src.Read(buf)
@@ -69,7 +70,6 @@ func copyOutput(dst io.Writer, src *os.File, t *tail) {
 				// Our reader went away (EPIPE). Closing the child's
 				// pipe makes its next write fail the same way, as it
 				// would have without us in between.
-				_ = src.Close()
 				return
 			}
 		}

@@ -130,6 +130,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{ExitCode: exitCodeFor(err)}, err
 	}
+	if cfg.Dir != "" {
+		// exec reports a missing directory as the command's ENOENT once
+		// SysProcAttr is set: check it first, so it is not "not found".
+		if _, err := os.Stat(cfg.Dir); err != nil {
+			return Result{ExitCode: ExitCannotRun}, fmt.Errorf("start %s: working directory: %w", cfg.Command, err)
+		}
+	}
 	cmd := exec.Command(path, cfg.Args...)
 	cmd.Args[0] = cfg.Command
 	cmd.Env = cfg.Env
@@ -159,15 +166,24 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{ExitCode: exitCodeFor(err)}, err
 	}
 	pid := cmd.Process.Pid
+	target, keyboard := streams.Target(pid)
+	exited := false
+	defer func() {
+		// Only a panic leaves Run with the child still running: it must
+		// not outlive us.
+		if !exited {
+			_ = syscall.Kill(target, syscall.SIGKILL)
+		}
+	}()
 	streams.Started()
 	if cfg.OnStart != nil {
 		cfg.OnStart(pid)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	target, keyboard := streams.Target(pid)
 	sup.keyboardSignals = keyboard
 	sup.supervise(ctx, cmd.Process, target, streams, done)
+	exited = true
 
 	streams.Finish(cfg.WaitDelay)
 	res := resultOf(pid, cmd.ProcessState)

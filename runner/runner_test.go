@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 )
 
 func sh(script string) Config {
@@ -221,4 +224,59 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func TestRunMissingDirIsOurFailure(t *testing.T) {
+	cfg := sh("exit 0")
+	cfg.Dir = filepath.Join(t.TempDir(), "missing")
+	res, err := Run(context.Background(), cfg)
+	if err == nil || errors.Is(err, ErrNotFound) || res.ExitCode != ExitCannotRun {
+		t.Errorf("exit %d err %v, want %d and a working-directory error", res.ExitCode, err, ExitCannotRun)
+	}
+}
+
+// TestRunTerminalRestoredOnPanic panics inside Run while our terminal (a
+// pseudo-terminal opened here) is in raw mode: the deferred restore must
+// still run, and the child must not outlive Run.
+func TestRunTerminalRestoredOnPanic(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	go func() { _, _ = io.Copy(io.Discard, ptmx) }()
+	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Command: "sleep", Args: []string{"1000"}, Mode: ModeTerminal, Stdin: tty, Stdout: tty, Stderr: tty}
+	var pid int
+	cfg.OnStart = func(p int) {
+		pid = p
+		raw, _ := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if raw.Lflag&unix.ICANON != 0 {
+			t.Error("terminal not in raw mode while the child runs")
+		}
+		panic("boom")
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Fatalf("recovered %v, want the panic", r)
+			}
+		}()
+		_, _ = Run(context.Background(), cfg)
+	}()
+	after, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *after != *before {
+		t.Errorf("terminal not restored after a panic:\nbefore %+v\nafter  %+v", *before, *after)
+	}
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("child after the panic: wait %v, status %v; want killed", err, ws)
+	}
 }

@@ -131,7 +131,7 @@ func (tm *terminal) Close() {
 		if tm.saved != nil {
 			_ = term.Restore(tm.rawFd, tm.saved)
 		}
-		for _, f := range []*os.File{tm.tty, tm.errW} {
+		for _, f := range []*os.File{tm.tty, tm.errW, tm.errR} {
 			if f != nil {
 				_ = f.Close()
 			}

@@ -113,6 +113,12 @@ before it, and use -- when the command itself starts with a dash.`,
   # Force pipes (separate stdout and stderr) even on a terminal
   agentops run --no-pty -- ./my-agent
 
+  # Keep a pseudo-terminal (colours, progress bars) while logging the output
+  agentops run --pty -- ./my-agent | tee agent.log
+
+  # Keep the last 1 MiB of output to show why the agent failed
+  agentops run --tail-bytes 1048576 -- ./my-agent
+
   # Give the agent 30s to clean up after Ctrl-C or SIGTERM before killing it
   agentops run --kill-after 30s -- ./my-agent
 
