@@ -364,6 +364,13 @@ type onTerminal struct {
 
 func startOnTerminal(t *testing.T, size pty.Winsize, args ...string) *onTerminal {
 	t.Helper()
+	return startOnTerminalStderr(t, size, nil, args...)
+}
+
+// startOnTerminalStderr is startOnTerminal with agentops's stderr sent to
+// stderr instead, when not nil.
+func startOnTerminalStderr(t *testing.T, size pty.Winsize, stderr io.Writer, args ...string) *onTerminal {
+	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminal on this system: %v", err)
@@ -373,6 +380,9 @@ func startOnTerminal(t *testing.T, size pty.Winsize, args ...string) *onTerminal
 	}
 	o := &onTerminal{cmd: exec.Command(agentopsBin, args...), ptmx: ptmx, tty: tty, out: &syncBuffer{}}
 	o.cmd.Stdin, o.cmd.Stdout, o.cmd.Stderr = tty, tty, tty
+	if stderr != nil {
+		o.cmd.Stderr = stderr
+	}
 	// agentops leads a new session with tty as its controlling terminal,
 	// in its foreground: what a shell in a terminal emulator gives it.
 	o.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
@@ -499,4 +509,53 @@ while :; do sleep 0.05; done`
 	}
 	waitFor(t, o.out, "got-ctrl-c")
 	waitFor(t, o.out, "agentops session")
+}
+
+// TestTerminalModeStderrRedirected is `agentops run -- cmd 2>log` on a
+// terminal: the child gets a terminal for stdin and stdout, and its stderr
+// stays a separate stream that reaches our stderr only.
+func TestTerminalModeStderrRedirected(t *testing.T) {
+	stderr := &syncBuffer{}
+	script := `test -t 1 && echo stdout-tty; test -t 2 || echo stderr-not-tty; echo to-stderr >&2`
+	o := startOnTerminalStderr(t, pty.Winsize{Rows: 24, Cols: 80}, stderr, append([]string{"run", "--"}, sh(script)...)...)
+	if code := o.wait(t); code != 0 {
+		t.Fatalf("exit code = %d\nstderr:\n%s", code, stderr.String())
+	}
+	waitFor(t, o.out, "stderr-not-tty")
+	if !strings.Contains(o.out.String(), "stdout-tty") || strings.Contains(o.out.String(), "to-stderr") {
+		t.Errorf("terminal output = %q, want stdout on the terminal and not stderr", o.out.String())
+	}
+	if !strings.HasPrefix(stderr.String(), "to-stderr\n") {
+		t.Errorf("stderr = %q, want the child's stderr first", stderr.String())
+	}
+}
+
+// TestTerminalModeREPL drives an interactive Python through agentops: the
+// prompt shows (Python saw a terminal), a typed line is evaluated, Ctrl-C
+// interrupts it without ending it, and exit() ends it.
+func TestTerminalModeREPL(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not installed")
+	}
+	o := startOnTerminal(t, pty.Winsize{Rows: 24, Cols: 80}, "run", "--", python, "-q")
+	waitFor(t, o.out, ">>> ")
+	type line struct{ send, want string }
+	for _, l := range []line{
+		{"print(6*7)\r", "42"},
+		{"while True: pass\r\r", "..."},
+		{"\x03", "KeyboardInterrupt"},
+		{"print('still', 'here')\r", "still here"},
+	} {
+		if _, err := o.ptmx.Write([]byte(l.send)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, o.out, l.want)
+	}
+	if _, err := o.ptmx.Write([]byte("exit()\r")); err != nil {
+		t.Fatal(err)
+	}
+	if code := o.wait(t); code != 0 {
+		t.Errorf("exit code = %d, want 0\n%s", code, o.out.String())
+	}
 }
