@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -283,5 +284,31 @@ func TestPrune(t *testing.T) {
 	}
 	if _, err := os.Stat(keep); err != nil {
 		t.Errorf("prune touched a directory that is not a session: %v", err)
+	}
+}
+
+// TestWriterMemoryFlat: the writer streams; the heap does not grow with the
+// number of spans written.
+func TestWriterMemoryFlat(t *testing.T) {
+	w := begin(t, Open(t.TempDir()), "big", time.Now())
+	defer w.Finish(&record.Session{})
+	td := batch(1, 512, time.Now())
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	write := func(n int) {
+		for i := 0; i < n; i++ {
+			_ = w.ConsumeTraces(context.Background(), td)
+		}
+	}
+	write(20)
+	before := heap()
+	write(100) // about 51k spans, 25 MB of JSON
+	after := heap()
+	if after > before+4<<20 {
+		t.Errorf("heap grew from %d KB to %d KB while streaming 51k spans", before>>10, after>>10)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,6 +150,10 @@ func parse(opts *Options) (exporter.Settings, []exporter.Spec, error) {
 		spec, err := exporter.ParseSpec(v)
 		if err != nil {
 			return st, nil, usage("%w", err)
+		}
+		// Say so before reading the store, not after.
+		if !slices.Contains(exporter.Names(), spec.Name) {
+			return st, nil, usage("%w %q: use one of %s", exporter.ErrUnknown, spec.Name, strings.Join(exporter.Names(), ", "))
 		}
 		specs = append(specs, spec)
 	}
