@@ -11,7 +11,7 @@ import (
 // need a span's descendants can be applied once all of a trace has arrived:
 // the spans of one trace come in different batches, children usually before
 // their parents. It keeps 16 bytes of ids per span (a session of a million
-// spans costs some 30 MB); span ids are random 64-bit numbers, unique enough
+// spans costs about 40 MB); span ids are random 64-bit numbers, unique enough
 // without their trace id. The zero value is ready to use; it is not safe for
 // concurrent use.
 type Lineage struct {

@@ -1,6 +1,8 @@
 package events
 
 import (
+	"encoding/binary"
+	"runtime"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -35,5 +37,26 @@ func TestLineageCycleEnds(t *testing.T) {
 	l.ancestors(sid(1).String(), func(uint64) bool { steps++; return true })
 	if steps == 0 || steps > 4096 {
 		t.Errorf("walked %d steps around a cycle", steps)
+	}
+}
+
+// BenchmarkLineageMillion records a million spans, the size of a long
+// session, and reports the heap it keeps per span.
+func BenchmarkLineageMillion(b *testing.B) {
+	for range b.N {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var l Lineage
+		for i := range 1_000_000 {
+			var id, parent pcommon.SpanID
+			binary.BigEndian.PutUint64(id[:], uint64(i)*0x9e3779b97f4a7c15+1)
+			binary.BigEndian.PutUint64(parent[:], uint64(i/8)*0x9e3779b97f4a7c15+1)
+			l.Add(id, parent)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "MB/1M-spans")
+		runtime.KeepAlive(&l)
 	}
 }
