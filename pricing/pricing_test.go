@@ -134,3 +134,21 @@ func TestLoadRejectsBadShape(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLoad: a price file never panics the loader, and what loads prices
+// without panicking either.
+func FuzzLoad(f *testing.F) {
+	f.Add(`{"m": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}}`)
+	f.Add(`{"m": {"input_cost_per_token": 1e-6, "cache_read_input_token_cost": null}}`)
+	f.Add(`{"": {"output_cost_per_token": -1}}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, body string) {
+		tbl, err := Load(strings.NewReader(body))
+		if err != nil {
+			return
+		}
+		for _, name := range []string{"m", "", "gpt-4o", "us.anthropic.x-v1:0"} {
+			_, _ = tbl.Price(events.LLM{RequestModel: name, InputTokens: 5, OutputTokens: 3, CacheReadTokens: 9, ReasoningTokens: 4})
+		}
+	})
+}

@@ -1,0 +1,97 @@
+package events
+
+import (
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// TestEveryAliasIsRead sets each attribute name of the convention table,
+// alone, on an LLM span and checks it lands in its field: a typo in the
+// table shows here.
+func TestEveryAliasIsRead(t *testing.T) {
+	k := fieldKeys
+	ints := map[string]struct {
+		keys []string
+		get  func(*LLM) int64
+	}{
+		"input":          {k.InputTokens, func(l *LLM) int64 { return l.InputTokens }},
+		"output":         {k.OutputTokens, func(l *LLM) int64 { return l.OutputTokens }},
+		"total":          {k.TotalTokens, func(l *LLM) int64 { return l.TotalTokens }},
+		"cache read":     {k.CacheReadTokens, func(l *LLM) int64 { return l.CacheReadTokens }},
+		"cache creation": {k.CacheCreationTokens, func(l *LLM) int64 { return l.CacheCreationTokens }},
+		"reasoning":      {k.ReasoningTokens, func(l *LLM) int64 { return l.ReasoningTokens }},
+	}
+	for field, c := range ints {
+		for _, key := range c.keys {
+			span := llmSpan()
+			span.Attributes().PutInt(key, 7)
+			if got := c.get(fromSpanLLM(t, span)); got != 7 {
+				t.Errorf("%s: %s = 7 read as %d", field, key, got)
+			}
+		}
+	}
+	strs := map[string]struct {
+		keys []string
+		get  func(*LLM) string
+	}{
+		"provider":       {k.Provider, func(l *LLM) string { return l.Provider }},
+		"request model":  {k.RequestModel, func(l *LLM) string { return l.RequestModel }},
+		"response model": {k.ResponseModel, func(l *LLM) string { return l.ResponseModel }},
+		"prompt":         {k.Prompt, func(l *LLM) string { return l.Prompt }},
+		"completion":     {k.Completion, func(l *LLM) string { return l.Completion }},
+	}
+	for field, c := range strs {
+		for _, key := range c.keys {
+			span := llmSpan()
+			span.Attributes().PutStr(key, "x-7")
+			if got := c.get(fromSpanLLM(t, span)); got != "x-7" {
+				t.Errorf("%s: %s read as %q", field, key, got)
+			}
+		}
+	}
+	for _, key := range append(append([]string{}, k.Cost...), k.CostParts...) {
+		span := llmSpan()
+		span.Attributes().PutDouble(key, 0.25)
+		if l := fromSpanLLM(t, span); l.CostUSD == nil || *l.CostUSD != 0.25 || l.CostSource != "span" {
+			t.Errorf("cost: %s not read as a reported cost", key)
+		}
+	}
+}
+
+func TestKindRules(t *testing.T) {
+	for _, r := range kindRules {
+		for val, want := range r.kinds {
+			if val == "*" {
+				val = "something-else"
+			}
+			span := ptrace.NewSpan()
+			span.Attributes().PutStr(r.attr, val)
+			evs := FromSpan(span)
+			if want == "" {
+				if len(evs) != 0 {
+					t.Errorf("%s=%s: got %v, want no event", r.attr, val, evs)
+				}
+				continue
+			}
+			if len(evs) != 1 || evs[0].Kind != want || evs[0].Convention != r.convention {
+				t.Errorf("%s=%s: got %+v, want one %s event of %s", r.attr, val, evs, want, r.convention)
+			}
+		}
+	}
+}
+
+func llmSpan() ptrace.Span {
+	span := ptrace.NewSpan()
+	span.Attributes().PutStr("openinference.span.kind", "LLM")
+	return span
+}
+
+func fromSpanLLM(t *testing.T, span ptrace.Span) *LLM {
+	t.Helper()
+	evs := FromSpan(span)
+	if len(evs) != 1 || evs[0].LLM == nil {
+		t.Fatalf("not one LLM event: %+v", evs)
+	}
+	return evs[0].LLM
+}
