@@ -449,3 +449,17 @@ func TestBatchSize(t *testing.T) {
 		})
 	}
 }
+
+func TestServiceNameReachesChildResource(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "spans.jsonl")
+	res := runAgentops(t, withStore(t), []string{"-e", "file=" + file, "--service-name", "nightly-agent"}, testAgentChild(0)...)
+	spans := readSpanFile(t, file)
+	if len(spans) != 5 {
+		t.Fatalf("%d spans, want 5", len(spans))
+	}
+	for _, sp := range spans {
+		if sp.resource["service.name"] != "nightly-agent" {
+			t.Errorf("span %s service.name = %v, want nightly-agent (session %s)", sp.name, sp.resource["service.name"], res.session.ID)
+		}
+	}
+}

@@ -110,3 +110,24 @@ func TestPipelineNestedUpstreamIgnoresSampling(t *testing.T) {
 		t.Errorf("exports = %+v, want only the outer session's receiver, not skipped", exports)
 	}
 }
+
+// BenchmarkPipelineConsumeTraces measures what a received batch costs when
+// one exporter runs: conversion to SDK spans and the batch processor's
+// enqueue (the exporter itself writes to a discarded console).
+func BenchmarkPipelineConsumeTraces(b *testing.B) {
+	p, err := NewPipeline(context.Background(), PipelineConfig{
+		Exporters:  []exporter.Spec{{Name: "console"}},
+		NoUpstream: true,
+		QueueSize:  1 << 20,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Shutdown(context.Background())
+	td := childBatch(512)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = p.ConsumeTraces(context.Background(), td)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*512), "ns/span")
+}
