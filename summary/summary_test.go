@@ -144,6 +144,8 @@ func TestTerminalFits(t *testing.T) {
 	s := realistic(t)
 	s.Command = append(s.Command, strings.Repeat("--very-long-argument ", 20))
 	s.Totals.Models[0].Model = strings.Repeat("a-model-name-longer-than-any-terminal-", 5)
+	s.Totals.Models[1].InputTokens, s.Totals.Models[1].CostUSD = 123_456_789_012, 98765.43
+	s.Totals.Tools[0].Name = strings.Repeat("tool", 30)
 	for _, width := range []int{0, 40, 61, 80, 99, 100, 300} {
 		want := width
 		switch {

@@ -91,6 +91,12 @@ func factRow(st styles, f fact, inner, labelWidth int) string {
 
 func tableRows(st styles, t table, inner int) []string {
 	head, body, foot := tableLines(t, columns(t, inner))
+	// On a very narrow terminal even the numbers may not fit: cut the
+	// line rather than let it wrap into the border.
+	head, foot = truncate(head, inner), truncate(foot, inner)
+	for i := range body {
+		body[i] = truncate(body[i], inner)
+	}
 	out := []string{st.head.Render(head)}
 	for i, r := range body {
 		if t.warn[i] {
