@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: measures agentops end to end and prints a Markdown table.
 #
-#   bash bench/run.sh              # full run (about 3 minutes on 2 cores)
+#   bash bench/run.sh              # full run (about 4 minutes on 2 cores)
 #   BENCH_QUICK=1 bash bench/run.sh  # fewer runs and spans, for a quick look
 #
 # 1. wrapper overhead   `agentops run -- true` vs `true` (hyperfine, /usr/bin/time)
@@ -42,7 +42,8 @@ go build -o "$BIN/exitlat" ./bench/exitlat
 A="$BIN/agentops"
 L="$BIN/loadgen"
 
-# A store (once agentops has one) must not write into the user's history.
+# The local store must not write into the user's history (and is emptied
+# after every measurement: a 1M-span session stores some 700 MB).
 export AGENTOPS_STORE="$OUT/store"
 export NO_COLOR=1
 
@@ -64,57 +65,73 @@ row() { rows+=("| $1 | $2 | $3 |"); }
 # 1. Wrapper overhead ---------------------------------------------------------
 echo "1/4 wrapper overhead ($HF_RUNS runs each) ..." >&2
 hyperfine -N --style none --warmup 20 --runs "$HF_RUNS" --export-json "$OUT/overhead.json" \
-  'true' "$A run -- true" >"$OUT/overhead.txt" 2>&1
-read -r base_med base_sd < <(jq -r '.results[0] | "\(.median*1000) \(.stddev*1000)"' "$OUT/overhead.json")
-read -r wrap_med wrap_sd < <(jq -r '.results[1] | "\(.median*1000) \(.stddev*1000)"' "$OUT/overhead.json")
-added=$(awk -v a="$wrap_med" -v b="$base_med" 'BEGIN {printf "%.2f", a-b}')
-row "wrapper overhead: added median wall time, \`agentops run -- true\` vs \`true\`" \
-  "**$added ms** (median $(printf %.2f "$wrap_med") ± $(printf %.2f "$wrap_sd") ms vs $(printf %.2f "$base_med") ± $(printf %.2f "$base_sd") ms)" "≤ 10 ms"
+  'true' "$A run --no-store -- true" "$A run -- true" >"$OUT/overhead.txt" 2>&1
+ms() { jq -r ".results[$1] | \"\(.median*1000) \(.stddev*1000)\"" "$OUT/overhead.json"; }
+read -r base_med base_sd < <(ms 0)
+for i in 1 2; do
+  read -r wrap_med wrap_sd < <(ms $i)
+  what="without store"; [ $i = 2 ] && what="with the local store"
+  added=$(awk -v a="$wrap_med" -v b="$base_med" 'BEGIN {printf "%.2f", a-b}')
+  row "wrapper overhead $what: added median wall time vs \`true\`" \
+    "**$added ms** (median $(printf %.2f "$wrap_med") ± $(printf %.2f "$wrap_sd") ms vs $(printf %.2f "$base_med") ± $(printf %.2f "$base_sd") ms)" "≤ 10 ms"
+done
 
 rss_of() { for _ in $(seq "$RSS_RUNS"); do $TIME -f '%M' "$@" 2>&1 >/dev/null | tail -1; done | median; }
-rss_wrap=$(rss_of "$A" run -- true)
+rss_wrap=$(rss_of "$A" run --no-store -- true)
 rss_true=$(rss_of true)
-row "wrapper peak RSS, \`agentops run -- true\` (\`true\` alone)" "$(mib "$rss_wrap") MiB ($(mib "$rss_true") MiB)" "–"
+row "wrapper peak RSS, \`agentops run --no-store -- true\` (\`true\` alone)" "$(mib "$rss_wrap") MiB ($(mib "$rss_true") MiB)" "–"
 
 # 2. Ingest throughput ----------------------------------------------------------
-throughput() { # throughput PROTOCOL: median spans/s over TP_RUNS runs
-  local proto=$1 line rates=()
+throughput() { # throughput NAME AGENTOPS-FLAGS...: median spans/s over TP_RUNS runs
+  local name=$1 line rates=(); shift
   for i in $(seq "$TP_RUNS"); do
-    if ! line=$("$A" run --protocol "$proto" -- "$L" -spans "$TP_SPANS" -clients 4 -batch 512 2>"$OUT/tp-${proto//\//-}-$i.err"); then
+    if ! line=$("$A" run "$@" -- "$L" -spans "$TP_SPANS" -clients 4 -batch 512 2>"$OUT/tp-$name-$i.err"); then
       echo "n/a"; return
     fi
-    echo "$line" >>"$OUT/throughput.txt"
+    echo "$name $line" >>"$OUT/throughput.txt"
     rates+=("$(kv spans_per_s "$line")")
+    rm -rf "$AGENTOPS_STORE"
   done
   printf '%s\n' "${rates[@]}" | median
 }
-for proto in http/protobuf grpc http/json; do
-  echo "2/4 ingest throughput over $proto ($TP_RUNS × $TP_SPANS spans) ..." >&2
-  r=$(throughput "$proto")
+for variant in "http-protobuf --no-store --protocol http/protobuf" "http-protobuf-store --protocol http/protobuf" \
+  "grpc --no-store --protocol grpc" "http-json --no-store --protocol http/json"; do
+  read -r name flags <<<"$variant"
+  echo "2/4 ingest throughput, $name ($TP_RUNS × $TP_SPANS spans) ..." >&2
+  # shellcheck disable=SC2086 # flags are words
+  r=$(throughput "$name" $flags)
+  proto=$(sed 's/.*--protocol \([^ ]*\).*/\1/' <<<"$flags")
+  store="no store"; [[ $flags != *--no-store* ]] && store="local store on"
   target="–"; [ "$proto" = http/protobuf ] && target="≥ 300k spans/s"
   if [ "$r" = n/a ]; then
-    row "ingest throughput, OTLP $proto, 512-span batches, 4 clients" "n/a (see $OUT/tp-${proto//\//-}-1.err)" "$target"
+    row "ingest throughput, OTLP $proto, $store, 512-span batches, 4 clients" "n/a (see $OUT/tp-$name-1.err)" "$target"
   else
-    row "ingest throughput, OTLP $proto, 512-span batches, 4 clients" "**$(awk -v r="$r" 'BEGIN {printf "%.0fk", r/1000}') spans/s**" "$target"
+    row "ingest throughput, OTLP $proto, $store, 512-span batches, 4 clients" "**$(awk -v r="$r" 'BEGIN {printf "%.0fk", r/1000}') spans/s**" "$target"
   fi
 done
 
 # 3. Memory ---------------------------------------------------------------------
-for n in $MEM_SPANS; do
-  echo "3/4 memory: session receiving $n spans ..." >&2
-  line=$($TIME -f 'time_maxrss_kib=%M' "$A" run -- "$L" -spans "$n" -clients 4 2>"$OUT/mem-$n.err")
-  echo "$line" >>"$OUT/memory.txt"
+memory() { # memory SPANS AGENTOPS-FLAGS...
+  local n=$1 line peak store="no store"; shift
+  [[ " $* " != *" --no-store "* ]] && store="local store on"
+  echo "3/4 memory: session receiving $n spans, $store ..." >&2
+  line=$($TIME -f 'time_maxrss_kib=%M' "$A" run "$@" -- "$L" -spans "$n" -clients 4 2>"$OUT/mem-$n.err")
+  echo "$n $* $line" >>"$OUT/memory.txt"
+  rm -rf "$AGENTOPS_STORE"
   peak=$(sed -n 's/.*time_maxrss_kib=\([0-9]*\).*/\1/p' "$OUT/mem-$n.err")
-  row "peak RSS of agentops, session receiving $(awk -v n="$n" 'BEGIN {if (n>=1e6) printf "%gM", n/1e6; else printf "%gk", n/1e3}') spans" \
+  row "peak RSS of agentops, session receiving $(awk -v n="$n" 'BEGIN {if (n>=1e6) printf "%gM", n/1e6; else printf "%gk", n/1e3}') spans, $store" \
     "**$(mib "$peak") MiB** ($(mib "$(kv parent_hwm_kib "$line")") MiB when the last batch was acknowledged)" "≤ 100 MiB, flat"
-done
+}
+for n in $MEM_SPANS; do memory "$n" --no-store; done
+memory 1000000
 
 # 4. Exit-to-summary ------------------------------------------------------------
 echo "4/4 exit-to-summary ($LAT_RUNS runs each) ..." >&2
-for n in 0 512; do
+for n in 0 512 100000; do
   line=$("$BIN/exitlat" -runs "$LAT_RUNS" -- "$A" run -- "$L" -spans "$n" -stamp)
   echo "spans=$n $line" >>"$OUT/exitlat.txt"
-  row "exit-to-summary, child sent $n spans just before exiting (median, p90)" \
+  rm -rf "$AGENTOPS_STORE"
+  row "exit-to-summary, local store on, child sent $n spans before exiting (median, p90)" \
     "**$(kv summary_median_ms "$line") ms**, p90 $(kv summary_p90_ms "$line") ms" "≤ 50 ms"
 done
 

@@ -154,7 +154,13 @@ func TestTerminalFits(t *testing.T) {
 		case width > summary.MaxPanelWidth:
 			want = summary.MaxPanelWidth
 		}
-		for i, line := range strings.Split(strings.TrimSuffix(summary.Terminal(s, width), "\n"), "\n") {
+		lines := strings.Split(strings.TrimSuffix(summary.Terminal(s, width), "\n"), "\n")
+		// Every fact and table row is one line at any width: a line that
+		// does not fit is cut, never wrapped onto a second one.
+		if wide := strings.Count(summary.Terminal(s, 100), "\n"); len(lines) != wide {
+			t.Errorf("width %d: %d lines, want %d as at width 100: something wrapped", width, len(lines), wide)
+		}
+		for i, line := range lines {
 			if w := lipgloss.Width(line); w != want {
 				t.Errorf("width %d: line %d is %d cells, want %d: %q", width, i, w, want, line)
 			}
