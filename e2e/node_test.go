@@ -1,0 +1,135 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/agentops-dev/agentops/record"
+)
+
+// nodeAgent returns the command line of e2e/node/agent.js, the stand-in
+// agent on the real OpenTelemetry JS SDK. It skips the test when Node.js or
+// the npm packages are missing, except in CI, where .ci/run installs them.
+func nodeAgent(t *testing.T, args ...string) []string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(filepath.Join("node", "node_modules", "@opentelemetry", "sdk-node"))
+	}
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("Node.js agent not runnable (%v): .ci/run should have installed node and run npm ci in e2e/node", err)
+		}
+		t.Skipf("Node.js agent not runnable (%v): install node and run 'npm ci' in e2e/node", err)
+	}
+	return append([]string{node, filepath.Join("node", "agent.js")}, args...)
+}
+
+// nodeSent is what agent.js says it sent.
+type nodeSent struct {
+	Protocol string `json:"protocol"`
+	Spans    int64  `json:"spans"`
+	Logs     int64  `json:"logs"`
+}
+
+// TestRunCarriesNodeSDKTelemetry runs the real Node.js SDK under agentops
+// with each OTLP protocol (one exporter package per protocol and signal)
+// and checks that every span and log record arrived, under the session span.
+func TestRunCarriesNodeSDKTelemetry(t *testing.T) {
+	tests := []struct {
+		protocol string
+		env      []string
+		linger   bool
+	}{
+		{protocol: "http/protobuf"},
+		{protocol: "http/json"},
+		{protocol: "grpc"},
+		{protocol: "http/protobuf", env: []string{"OTEL_EXPORTER_OTLP_COMPRESSION=gzip"}},
+		{protocol: "grpc", env: []string{"OTEL_EXPORTER_OTLP_COMPRESSION=gzip"}},
+		// Exits without flushing its SDK: the injected 1s schedule delay
+		// has still delivered everything.
+		{protocol: "http/protobuf", linger: true},
+	}
+	for _, tt := range tests {
+		name := tt.protocol
+		if len(tt.env) > 0 {
+			name += " gzip"
+		}
+		if tt.linger {
+			name += " exit without flush"
+		}
+		t.Run(name, func(t *testing.T) {
+			args := []string{"--llm", "3", "--tools", "2", "--logs", "4", "--error-logs", "1"}
+			if tt.linger {
+				args = append(args, "--linger-ms", "3000")
+			}
+			res := runAgentops(t, tt.env, []string{"--protocol", tt.protocol}, nodeAgent(t, args...)...)
+			if res.exitCode != 0 {
+				t.Fatalf("exit code %d\nstderr:\n%s", res.exitCode, res.stderr)
+			}
+			var sent nodeSent
+			if err := json.Unmarshal([]byte(res.stdout), &sent); err != nil {
+				t.Fatalf("agent stdout %q: %v", res.stdout, err)
+			}
+			s := res.session
+			t.Logf("%s: spans sent %d received %d, logs sent %d received %d, metric points %d",
+				name, sent.Spans, s.SpansReceived, sent.Logs, s.LogsReceived, s.MetricsReceived)
+			if sent.Protocol != tt.protocol {
+				t.Errorf("agent used %s, want %s", sent.Protocol, tt.protocol)
+			}
+			if sent.Spans != 6 || s.SpansReceived != sent.Spans {
+				t.Errorf("spans: sent %d, received %d", sent.Spans, s.SpansReceived)
+			}
+			if sent.Logs != 5 || s.LogsReceived != sent.Logs {
+				t.Errorf("log records: sent %d, received %d", sent.Logs, s.LogsReceived)
+			}
+			if !tt.linger && s.MetricsReceived == 0 {
+				t.Errorf("no metric points received")
+			}
+			if s.Totals.LLMCalls != 3 || s.Totals.ToolCalls != 2 || s.Totals.InputTokens != 300 {
+				t.Errorf("totals = %+v, want 3 LLM calls, 2 tool calls, 300 input tokens", s.Totals)
+			}
+			checkParenting(t, s)
+		})
+	}
+}
+
+// checkParenting checks that the agent span hangs under the session span,
+// every other span under the agent span, and that the ERROR log record
+// became an error event in the agent span.
+func checkParenting(t *testing.T, s *record.Session) {
+	t.Helper()
+	agentSpan := ""
+	for _, e := range s.Events {
+		if e.Kind == "agent" {
+			agentSpan = e.SpanID
+			if e.ParentSpanID != s.RootSpanID {
+				t.Errorf("agent span parent = %s, want session span %s", e.ParentSpanID, s.RootSpanID)
+			}
+		}
+	}
+	if agentSpan == "" {
+		t.Fatal("no agent event: the invoke_agent span did not arrive")
+	}
+	logErrors := 0
+	for _, e := range s.Events {
+		if e.TraceID != s.TraceID {
+			t.Errorf("%s event %q in trace %s, want the session's %s", e.Kind, e.Name, e.TraceID, s.TraceID)
+		}
+		switch {
+		case e.Kind == "error":
+			logErrors++
+			if e.SpanID != agentSpan || e.Error == nil || e.Error.Type != "TimeoutError" {
+				t.Errorf("log error event = %+v (%+v), want a TimeoutError in span %s", e, e.Error, agentSpan)
+			}
+		case e.Kind != "agent" && e.ParentSpanID != agentSpan:
+			t.Errorf("%s event %q parent = %s, want agent span %s", e.Kind, e.Name, e.ParentSpanID, agentSpan)
+		}
+	}
+	if logErrors != 1 || s.Totals.Errors != 1 {
+		t.Errorf("error events from logs = %d (totals %d), want 1", logErrors, s.Totals.Errors)
+	}
+}
