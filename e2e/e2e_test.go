@@ -23,6 +23,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnvVar) == "badinput" {
+		os.Exit(badInputChild())
+	}
 	dir, err := os.MkdirTemp("", "agentops-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

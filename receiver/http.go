@@ -152,6 +152,8 @@ func writeError(w http.ResponseWriter, enc encoder, err error) {
 // writeStatus answers with a google.rpc.Status body in the request's
 // encoding, as the OTLP/HTTP spec requires for failures ("Failures").
 func writeStatus(w http.ResponseWriter, enc encoder, httpStatus int, msg string) {
+	// Decoder errors may quote the body; protojson refuses invalid UTF-8.
+	msg = strings.ToValidUTF8(msg, "\uFFFD")
 	st := &spb.Status{Code: int32(grpcCode(httpStatus)), Message: msg}
 	body, err := enc.marshalStatus(st)
 	if err != nil {

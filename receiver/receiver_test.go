@@ -130,7 +130,7 @@ func testMetrics(n int) pmetric.Metrics {
 }
 
 // must returns a function that fails t on a marshalling error.
-func must(t *testing.T) func([]byte, error) []byte {
+func must(t testing.TB) func([]byte, error) []byte {
 	return func(b []byte, err error) []byte {
 		t.Helper()
 		if err != nil {

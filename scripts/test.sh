@@ -10,3 +10,6 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 ./...
+# Brief fuzzing of the receiver's decoders (seed corpus in receiver/testdata/fuzz/).
+go test -run='^$' -fuzz='^FuzzProto$' -fuzztime=10s ./receiver/
+go test -run='^$' -fuzz='^FuzzJSON$' -fuzztime=10s ./receiver/
