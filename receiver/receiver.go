@@ -80,12 +80,14 @@ func (r *Receiver) Start(ctx context.Context) error {
 	err := errors.New("receiver already started")
 	r.startOnce.Do(func() {
 		var lc net.ListenConfig
-		r.ln, err = lc.Listen(ctx, "tcp", r.cfg.Addr)
+		var ln net.Listener
+		ln, err = lc.Listen(ctx, "tcp", r.cfg.Addr)
 		if err != nil {
 			err = fmt.Errorf("listen on %s: %w", r.cfg.Addr, err)
 			close(r.serveDone)
 			return
 		}
+		r.ln = r.countAccepts(ln)
 		r.grpc = r.newGRPCServer()
 		// One port for every encoding: HTTP/1.1 carries OTLP/HTTP, and
 		// cleartext HTTP/2 with prior knowledge carries gRPC (and OTLP/HTTP
@@ -135,24 +137,6 @@ func (r *Receiver) activity(delta int) {
 	r.changed = make(chan struct{})
 }
 
-// trackConn counts open connections (HTTP/1 and HTTP/2 alike: net/http
-// reports StateNew and StateClosed for both), so Drain knows when every
-// client has hung up.
-func (r *Receiver) trackConn(_ net.Conn, state http.ConnState) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch state {
-	case http.StateNew:
-		r.openConns++
-	case http.StateClosed, http.StateHijacked:
-		r.openConns--
-	default:
-		return
-	}
-	close(r.changed)
-	r.changed = make(chan struct{})
-}
-
 // Drain waits until no request is in flight and none has started or ended
 // for quiet, counting from the call at the earliest, or until ctx is done.
 // Call it after the child has exited: its last exports may still be on the
@@ -172,8 +156,11 @@ func (r *Receiver) Drain(ctx context.Context, quiet time.Duration) error {
 		}
 		r.mu.Lock()
 		active, open, last, changed := r.inFlight, r.openConns, r.lastActive, r.changed
+		// Read under r.mu: accepting a connection and counting it is one
+		// step under the same lock (countAccepts).
+		hungUp := active == 0 && open == 0 && acceptQueueEmpty(r.ln)
 		r.mu.Unlock()
-		if active == 0 && open == 0 && acceptQueueEmpty(r.ln) {
+		if hungUp {
 			return nil
 		}
 		if active > 0 {
