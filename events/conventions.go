@@ -55,11 +55,12 @@ var kindRules = []kindRule{
 	{"traceloop", "llm.request.type", map[string]Kind{
 		"chat": KindLLM, "completion": KindLLM, "embedding": KindLLM, "rerank": KindLLM,
 	}},
-	// Older GenAI instrumentations set no operation name.
+	// Older GenAI instrumentations set no operation name. A model says
+	// LLM call (the semantic conventions require it on one); gen_ai.system
+	// alone does not, as some frameworks set it on every span they make.
 	{"gen_ai", "gen_ai.tool.name", map[string]Kind{"*": KindTool}},
-	{"gen_ai", "gen_ai.agent.name", map[string]Kind{"*": KindAgent}},
 	{"gen_ai", "gen_ai.request.model", map[string]Kind{"*": KindLLM}},
-	{"gen_ai", "gen_ai.system", map[string]Kind{"*": KindLLM}},
+	{"gen_ai", "gen_ai.agent.name", map[string]Kind{"*": KindAgent}},
 }
 
 // fieldKeys lists, for every event field, the attributes that carry it,

@@ -95,3 +95,28 @@ func fromSpanLLM(t *testing.T, span ptrace.Span) *LLM {
 	}
 	return evs[0].LLM
 }
+
+func TestAmbiguousSpans(t *testing.T) {
+	tests := []struct {
+		name  string
+		attrs map[string]any
+		want  Kind // "" for no event
+	}{
+		{"gen_ai.system alone is no LLM call", map[string]any{"gen_ai.system": "crewai"}, ""},
+		{"a model with an agent name is the LLM call", map[string]any{"gen_ai.agent.name": "a", "gen_ai.request.model": "gpt-4o"}, KindLLM},
+		{"explicit kind wins over GenAI attributes", map[string]any{"traceloop.span.kind": "tool", "gen_ai.request.model": "gpt-4o"}, KindTool},
+		{"plain HTTP span", map[string]any{"http.request.method": "POST"}, ""},
+	}
+	for _, tt := range tests {
+		span := ptrace.NewSpan()
+		_ = span.Attributes().FromRaw(tt.attrs)
+		evs := FromSpan(span)
+		var got Kind
+		if len(evs) > 0 {
+			got = evs[0].Kind
+		}
+		if got != tt.want || len(evs) > 1 {
+			t.Errorf("%s: got %d events, first %q; want %q", tt.name, len(evs), got, tt.want)
+		}
+	}
+}
