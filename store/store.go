@@ -109,6 +109,26 @@ func (s *Store) sessionDirs() ([]string, error) {
 	return names, nil
 }
 
+// Walk calls fn for each stored session, newest first, reading each only
+// when its turn comes, until fn returns false. Sessions that started
+// before since (zero: no limit) are not read at all.
+func (s *Store) Walk(since time.Time, fn func(*Entry) bool) error {
+	names, err := s.sessionDirs()
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if !since.IsZero() && timeOf(n).Before(since) {
+			// Names sort by start time: every later one is older still.
+			return nil
+		}
+		if !fn(s.load(n)) {
+			return nil
+		}
+	}
+	return nil
+}
+
 // List returns every stored session, newest first. A damaged record is
 // listed with State StateCorrupt or StateIncomplete, never an error: only a
 // store directory that cannot be read at all is.

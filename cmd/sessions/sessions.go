@@ -134,26 +134,26 @@ func ListRun(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	entries, err := st.List()
-	if err != nil {
-		return &exitcode.Error{Code: exitcode.Internal, Err: err}
-	}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
+	var since time.Time
+	if opts.Since > 0 {
+		since = now().Add(-opts.Since)
+	}
 	var rows []Row
-	for _, e := range entries {
-		if opts.Limit > 0 && len(rows) >= opts.Limit {
-			break
+	seen := 0
+	// Only the sessions listed are read: a long history costs nothing.
+	err = st.Walk(since, func(e *store.Entry) bool {
+		seen++
+		if !opts.Failed || e.State.Failed() {
+			rows = append(rows, rowOf(st, e))
 		}
-		if opts.Since > 0 && e.Start().Before(now().Add(-opts.Since)) {
-			continue
-		}
-		if opts.Failed && !e.State.Failed() {
-			continue
-		}
-		rows = append(rows, rowOf(st, e))
+		return opts.Limit <= 0 || len(rows) < opts.Limit
+	})
+	if err != nil {
+		return &exitcode.Error{Code: exitcode.Internal, Err: err}
 	}
 	if opts.JSON {
 		if rows == nil {
@@ -165,7 +165,7 @@ func ListRun(opts *Options) error {
 	}
 	if len(rows) == 0 {
 		msg := "No sessions stored in " + st.Dir() + " yet: 'agentops run -- <command>' keeps every run there."
-		if len(entries) > 0 {
+		if seen > 0 || opts.Since > 0 {
 			msg = "No session matches."
 		}
 		fmt.Fprintln(opts.IO.ErrOut, msg)

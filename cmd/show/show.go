@@ -26,6 +26,8 @@ type Options struct {
 	Ref      string
 	StoreDir string
 	JSON     bool
+	// MaxSpans caps the waterfall's rows; 0 means all.
+	MaxSpans int
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
 }
@@ -46,7 +48,8 @@ The session is "last" (the newest, the default) or its id; any unambiguous
 prefix of the id will do. 'agentops sessions' lists them.`,
 		Example: `  agentops show
   agentops show 3f2a
-  agentops show last --json | jq '.session.totals'`,
+  agentops show last --json | jq '.session.totals'
+  agentops show last --max-spans 0   # every span of a big session`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Ref = "last"
@@ -61,6 +64,7 @@ prefix of the id will do. 'agentops sessions' lists them.`,
 	}
 	c.Flags().StringVar(&opts.StoreDir, "store", "", "session store directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
 	c.Flags().BoolVar(&opts.JSON, "json", false, "print the whole session as JSON: record, state and stored spans (OTLP JSON)")
+	c.Flags().IntVar(&opts.MaxSpans, "max-spans", 200, "show at most this many spans in the waterfall (0 for all)")
 	return c
 }
 
@@ -74,7 +78,7 @@ func ShowRun(opts *Options) error {
 		return writeJSON(opts.IO.Out, s)
 	}
 	ropts := summary.Options{Color: opts.IO.ColorOut(), Width: opts.IO.OutWidth()}
-	return Render(opts.IO.Out, s, ropts)
+	return Render(opts.IO.Out, s, ropts, opts.MaxSpans)
 }
 
 // Load opens the store and reads the session ref names, with errors that
@@ -103,8 +107,9 @@ func Load(storeDir string, getenv func(string) string, ref string) (*store.Sessi
 }
 
 // Render writes the human form of a stored session: state and problems if
-// any, the summary, the events and the waterfall.
-func Render(w io.Writer, s *store.Session, opts summary.Options) error {
+// any, the summary, the events and the waterfall of at most maxSpans spans
+// (0: all).
+func Render(w io.Writer, s *store.Session, opts summary.Options, maxSpans int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Session %s (%s), stored in %s\n", s.ID, s.State, s.Path)
 	for _, p := range s.Problems {
@@ -122,7 +127,19 @@ func Render(w io.Writer, s *store.Session, opts summary.Options) error {
 		return err
 	}
 	fmt.Fprintln(w)
-	return summary.RenderWaterfall(w, summary.SpanTree(s.Traces), opts)
+	rows := summary.SpanTree(s.Traces)
+	more := 0
+	if maxSpans > 0 && len(rows) > maxSpans {
+		rows, more = rows[:maxSpans], len(rows)-maxSpans
+	}
+	if err := summary.RenderWaterfall(w, rows, opts); err != nil {
+		return err
+	}
+	if more > 0 {
+		_, err := fmt.Fprintf(w, "… and %d more spans: --max-spans 0 shows them all, 'agentops report' draws them all in HTML\n", more)
+		return err
+	}
+	return nil
 }
 
 // sessionJSON is the --json document.

@@ -26,7 +26,7 @@ func showPlain(t *testing.T, ref string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	io := &iostreams.IOStreams{Out: &out, ErrOut: &errOut}
-	if err := ShowRun(&Options{IO: io, Ref: ref, StoreDir: fixtureStore, Getenv: noEnv}); err != nil {
+	if err := ShowRun(&Options{IO: io, Ref: ref, StoreDir: fixtureStore, Getenv: noEnv, MaxSpans: 200}); err != nil {
 		t.Fatalf("show %s: %v", ref, err)
 	}
 	return out.String()
@@ -117,5 +117,17 @@ func TestShowErrors(t *testing.T) {
 	err := ShowRun(&Options{IO: io, Ref: "last", StoreDir: t.TempDir(), Getenv: noEnv})
 	if err == nil || !strings.Contains(err.Error(), "agentops run") {
 		t.Errorf("empty store: %v", err)
+	}
+}
+
+func TestShowMaxSpans(t *testing.T) {
+	var out bytes.Buffer
+	io := &iostreams.IOStreams{Out: &out, ErrOut: &out}
+	if err := ShowRun(&Options{IO: io, Ref: "01c2", StoreDir: fixtureStore, Getenv: noEnv, MaxSpans: 3}); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !strings.Contains(got, "Waterfall: 3 spans") || !strings.Contains(got, "and 4 more spans") {
+		t.Errorf("--max-spans 3:\n%s", got)
 	}
 }
