@@ -133,3 +133,16 @@ func checkParenting(t *testing.T, s *record.Session) {
 		t.Errorf("error events from logs = %d (totals %d), want 1", logErrors, s.Totals.Errors)
 	}
 }
+
+// TestRunInjectsShortExportIntervals checks the export interval defaults
+// reach the child, and that the user's own values win.
+func TestRunInjectsShortExportIntervals(t *testing.T) {
+	show := []string{"sh", "-c", `echo "$OTEL_BSP_SCHEDULE_DELAY $OTEL_BLRP_SCHEDULE_DELAY $OTEL_METRIC_EXPORT_INTERVAL"`}
+	if res := runAgentops(t, nil, nil, show...); res.stdout != "1000 1000 1000\n" {
+		t.Errorf("injected intervals = %q, want 1000 ms each", res.stdout)
+	}
+	res := runAgentops(t, []string{"OTEL_BSP_SCHEDULE_DELAY=5000", "OTEL_METRIC_EXPORT_INTERVAL=60000"}, nil, show...)
+	if res.stdout != "5000 1000 60000\n" {
+		t.Errorf("intervals with the user's own = %q, want theirs kept", res.stdout)
+	}
+}
