@@ -190,16 +190,21 @@ func Finish(evs []Event, lin *Lineage, p Pricer) Totals {
 	markPropagated(evs, lin)
 	var t Totals
 	for i := range evs {
-		e := &evs[i]
-		if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && e.LLM.CostUSD == nil && p != nil {
-			if usd, ok := p.Price(*e.LLM); ok {
-				e.LLM.CostUSD, e.LLM.CostSource = &usd, "table"
-			}
-		}
-		t.Add(*e)
+		t.addFinished(&evs[i], p)
 	}
 	t.Sort()
 	return t
+}
+
+// addFinished prices e with p, if it is a leaf LLM call that reports no
+// cost, and counts it. The rules that mark e must have been applied.
+func (t *Totals) addFinished(e *Event, p Pricer) {
+	if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && e.LLM.CostUSD == nil && p != nil {
+		if usd, ok := p.Price(*e.LLM); ok {
+			e.LLM.CostUSD, e.LLM.CostSource = &usd, "table"
+		}
+	}
+	t.Add(*e)
 }
 
 func markWrappers(evs []Event, lin *Lineage) {

@@ -74,6 +74,10 @@ type Session struct {
 
 	Totals events.Totals  `json:"totals"`
 	Events []events.Event `json:"events"`
+	// EventsOmitted counts the events counted in Totals but left out of
+	// Events, which holds only a session's first events (see events.Window);
+	// the store keeps every span they came from.
+	EventsOmitted int `json:"events_omitted,omitempty"`
 
 	// ParentSpanID is the span of an inherited TRACEPARENT (a CI job's or an
 	// outer session's) that the session span is parented under.

@@ -11,7 +11,7 @@ import (
 // realistic 512-span batch converted to events, counted and handed on.
 func BenchmarkSinkConsumeTraces(b *testing.B) {
 	td := spangen.Traces(512, 1, spangen.DefaultMix)
-	k := newSink(nil)
+	k := newSink(nil, nil)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -147,7 +147,7 @@ func New(opts Options) (*Session, error) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
 	s.tp = sdktrace.NewTracerProvider(tpOpts...)
-	s.sink = newSink(opts.Consumers)
+	s.sink = newSink(opts.Consumers, opts.Prices)
 	return s, nil
 }
 
@@ -251,7 +251,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	rec.End = time.Now()
 	// The end state goes on the session span (AgentOps reads it there), so
 	// it is decided before the span ends.
-	s.sink.fill(rec, s.opts.Prices)
+	s.sink.fill(rec)
 	decideEnd(rec, s.opts.FailOnErrorEvents)
 	// After decideEnd: the end reason already says how the child ended.
 	// The event carries the output tail for the summary and exporters; it

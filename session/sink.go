@@ -24,13 +24,15 @@ type Sink struct {
 	spans   int64
 	logs    int64
 	metrics int64
-	events  []events.Event
-	// lineage keeps every span's parent: whether an LLM span wraps another
-	// can only be decided once the whole trace has arrived.
-	lineage events.Lineage
+	// window applies the session-wide counting rules (leaf LLM calls only,
+	// errors once, prices) as spans arrive, in memory that does not grow
+	// with the session: only the first events are kept for the record.
+	window events.Window
 }
 
-func newSink(consumers []receiver.Sink) *Sink { return &Sink{consumers: consumers} }
+func newSink(consumers []receiver.Sink, p events.Pricer) *Sink {
+	return &Sink{consumers: consumers, window: events.Window{Pricer: p}}
+}
 
 // ConsumeTraces converts every span into events, counts it, and passes the
 // batch on.
@@ -63,11 +65,11 @@ func (k *Sink) tallyTraces(td ptrace.Traces) {
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for s := 0; s < spans.Len(); s++ {
-				k.lineage.Add(spans.At(s).SpanID(), spans.At(s).ParentSpanID())
+				k.window.AddSpan(spans.At(s).SpanID(), spans.At(s).ParentSpanID())
 			}
 		}
 	}
-	k.events = append(k.events, evs...)
+	k.window.AddEvents(evs...)
 }
 
 // ConsumeLogs counts log records, turns those of severity ERROR and above
@@ -96,7 +98,7 @@ func (k *Sink) tallyLogs(ld plog.Logs) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.logs += int64(ld.LogRecordCount())
-	k.events = append(k.events, evs...)
+	k.window.AddEvents(evs...)
 }
 
 // ConsumeMetrics counts metric data points and passes the batch on.
@@ -111,15 +113,14 @@ func (k *Sink) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
 	return errors.Join(errs...)
 }
 
-// fill copies the counts and events into rec, applies the session-wide
-// counting rules (leaf LLM calls only, errors once) and prices the calls
-// with p (nil: no price table). Call it once, after the receiver is shut
-// down.
-func (k *Sink) fill(rec *record.Session, p events.Pricer) {
+// fill copies the counts, totals and kept events into rec, after applying
+// the session-wide rules to what the window still holds. Call it once,
+// after the receiver is shut down.
+func (k *Sink) fill(rec *record.Session) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	rec.SpansReceived, rec.LogsReceived, rec.MetricsReceived = k.spans, k.logs, k.metrics
-	rec.Events = append([]events.Event(nil), k.events...)
-	rec.Totals = events.Finish(rec.Events, &k.lineage, p)
-	rec.MissingParents = k.lineage.Missing(rec.RootSpanID)
+	res := k.window.Finish(rec.RootSpanID)
+	rec.Totals, rec.Events, rec.EventsOmitted = res.Totals, res.Events, res.Omitted
+	rec.MissingParents = res.MissingParents
 }
