@@ -62,6 +62,8 @@ type Table struct {
 	once   sync.Once
 	load   func() map[string]Price
 	prices map[string]Price // keyed by lower-cased model name
+
+	lookups lookups
 }
 
 // table returns the prices, loading them on first use.
@@ -189,7 +191,7 @@ func (t *Table) Price(l events.LLM) (float64, bool) {
 		if model == "" {
 			continue
 		}
-		if _, p, ok := t.Lookup(model, l.Provider); ok {
+		if _, p, ok := t.cachedLookup(model, l.Provider); ok {
 			return p.Cost(u), true
 		}
 	}
