@@ -143,3 +143,23 @@ func gaugeValue(m *dto.Metric) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+func TestPushgatewayDownIsReportedNotFatal(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ln.Close()
+	res := runAgentops(t, withStore(t), []string{"--pushgateway", url}, testAgentChild(0)...)
+	if res.exitCode != 0 {
+		t.Errorf("exit code = %d, want 0: a failed push never changes it", res.exitCode)
+	}
+	e := export(t, res.session, "pushgateway", url)
+	if e.Failed != 1 || !strings.Contains(e.Error, "connection refused") || !strings.Contains(e.Error, "is it running?") {
+		t.Errorf("push outcome %+v, want a failure that says what to check", e)
+	}
+	if !strings.Contains(res.stderr, "pushgateway") {
+		t.Errorf("summary does not mention the failed push:\n%s", res.stderr)
+	}
+}
