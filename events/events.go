@@ -88,10 +88,18 @@ type LLM struct {
 	// instrumentation captured it, shortened to MaxContent bytes.
 	Prompt     string `json:"prompt,omitempty"`
 	Completion string `json:"completion,omitempty"`
-	// Wrapper is set by Finish on an LLM span that has an LLM span below
-	// it: a framework's wrapper repeating its child's usage. Its tokens
-	// and cost are not counted.
+	// Wrapper is set by Finish on an LLM span that has the call below it:
+	// a framework's wrapper repeating its child's usage. Its tokens and
+	// cost are not counted.
 	Wrapper bool `json:"wrapper,omitempty"`
+	// Duplicate is set by Finish on an LLM span that reports no usage
+	// below the span that reports its call's usage: not counted either.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// reportsUsage reports whether the span states what the call consumed.
+func (l LLM) reportsUsage() bool {
+	return l.InputTokens > 0 || l.OutputTokens > 0 || l.TotalTokens > 0 || l.CostUSD != nil
 }
 
 // Model is the model that served the call: the response model when the

@@ -14,8 +14,8 @@ type Pricer interface {
 
 // Totals is the tally of a session's events, as the summary shows it.
 type Totals struct {
-	// LLMCalls counts leaf LLM spans only; WrapperLLMSpans counts the
-	// wrappers above them whose usage was not counted again.
+	// LLMCalls counts each LLM call once; WrapperLLMSpans counts the LLM
+	// spans that repeat a call counted on another span (see Finish).
 	LLMCalls            int   `json:"llm_calls"`
 	WrapperLLMSpans     int   `json:"wrapper_llm_spans,omitempty"`
 	InputTokens         int64 `json:"input_tokens"`
@@ -86,7 +86,7 @@ func (t *Totals) Add(e Event) {
 		if e.LLM == nil {
 			return
 		}
-		if e.LLM.Wrapper {
+		if e.LLM.Wrapper || e.LLM.Duplicate {
 			t.WrapperLLMSpans++
 			return
 		}
@@ -172,9 +172,12 @@ func (t *Totals) Sort() {
 
 // Finish applies the session-wide rules to evs, in place, and tallies them:
 //
-//   - an LLM span with an LLM span below it is a wrapper (frameworks wrap
-//     the provider's instrumented call and repeat its usage): it is marked
-//     Wrapper and its tokens and cost are not counted;
+//   - an LLM span with an LLM span reporting usage below it is a wrapper
+//     (frameworks wrap the provider's instrumented call and repeat its
+//     usage), and so is one reporting no usage with any LLM span below: it
+//     is marked Wrapper and its tokens and cost are not counted; when only
+//     the wrapper reports usage, it is the one counted, and the usage-less
+//     spans below it are marked Duplicate;
 //   - an error whose message a span below already raised is marked
 //     Propagated and not counted again, and so is an ERROR log record
 //     of the error its span (or an enclosing one) ended with;
@@ -199,7 +202,7 @@ func Finish(evs []Event, lin *Lineage, p Pricer) Totals {
 // addFinished prices e with p, if it is a leaf LLM call that reports no
 // cost, and counts it. The rules that mark e must have been applied.
 func (t *Totals) addFinished(e *Event, p Pricer) {
-	if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && e.LLM.CostUSD == nil && p != nil {
+	if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate && e.LLM.CostUSD == nil && p != nil {
 		if usd, ok := p.Price(*e.LLM); ok {
 			e.LLM.CostUSD, e.LLM.CostSource = &usd, "table"
 		}
@@ -217,19 +220,42 @@ func markWrappers(evs []Event, lin *Lineage) {
 	if len(llm) < 2 {
 		return
 	}
+	// What each LLM span has below it: any LLM span, one reporting usage.
+	llmBelow, usageBelow := map[*LLM]bool{}, map[*LLM]bool{}
 	for i := range evs {
-		if evs[i].Kind != KindLLM {
+		if evs[i].Kind != KindLLM || evs[i].LLM == nil {
+			continue
+		}
+		usage := evs[i].LLM.reportsUsage()
+		lin.ancestors(evs[i].SpanID, func(id uint64) bool {
+			if up, ok := llm[id]; ok {
+				llmBelow[up] = true
+				usageBelow[up] = usageBelow[up] || usage
+			}
+			return true
+		})
+	}
+	// A wrapper repeats usage reported below it, or reports none itself
+	// and has the call below it.
+	for _, l := range llm {
+		if usageBelow[l] || (!l.reportsUsage() && llmBelow[l]) {
+			l.Wrapper = true
+		}
+	}
+	// A span without usage below the span that reports the call's usage
+	// (a provider span whose instrumentation missed a streamed response's
+	// usage, under a framework span that has it) repeats that call: the
+	// call is counted once, with the usage, never as a silent zero.
+	for i := range evs {
+		l := evs[i].LLM
+		if evs[i].Kind != KindLLM || l == nil || l.Wrapper || l.reportsUsage() {
 			continue
 		}
 		lin.ancestors(evs[i].SpanID, func(id uint64) bool {
-			w, ok := llm[id]
-			if !ok {
-				return true
+			if up, ok := llm[id]; ok && !up.Wrapper && up.reportsUsage() {
+				l.Duplicate = true
+				return false
 			}
-			if w.Wrapper {
-				return false // its own ancestors were marked when it was
-			}
-			w.Wrapper = true
 			return true
 		})
 	}
