@@ -23,8 +23,11 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnvVar) == "badinput" {
+	switch os.Getenv(childEnvVar) {
+	case "badinput":
 		os.Exit(badInputChild())
+	case "gosdk":
+		os.Exit(goSDKChild())
 	}
 	dir, err := os.MkdirTemp("", "agentops-e2e-")
 	if err != nil {
