@@ -4,9 +4,11 @@ import "go.opentelemetry.io/collector/pdata/pcommon"
 
 // Defaults of Window.
 const (
-	// DefaultWindowSpans is how many spans' lineage a Window holds: some
-	// 5 MB of ids, and the events of those spans.
-	DefaultWindowSpans = 1 << 17
+	// DefaultWindowSpans is how many spans' lineage a Window holds: about
+	// a megabyte of ids, and the events of those spans. Finish applies the
+	// rules to a whole window: the bigger it is, the longer the session's
+	// end waits for its summary.
+	DefaultWindowSpans = 1 << 15
 	// DefaultKeepEvents is how many events a Window keeps for the record.
 	DefaultKeepEvents = 10_000
 )

@@ -80,7 +80,10 @@ func (w *Writer) Begin(m Meta) error {
 	if err := os.Mkdir(path, 0o700); err != nil {
 		return fmt.Errorf("create the session directory: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(path, MetaFile), m); err != nil {
+	// Not synced: an fsync at start-up costs every run a disk flush
+	// (milliseconds, tens on a busy disk) before the child may start, and
+	// session.json, written synced at the end, supersedes meta.json.
+	if err := writeFile(filepath.Join(path, MetaFile), m, false); err != nil {
 		return err
 	}
 	w.mu.Lock()
@@ -208,9 +211,12 @@ func (w *Writer) Discard() error {
 	return os.RemoveAll(w.path)
 }
 
-// writeFileAtomic writes v as JSON to a temporary file next to path and
-// renames it over path: readers see the whole file or none.
-func writeFileAtomic(path string, v any) error {
+// writeFileAtomic writes v as JSON to a temporary file next to path, syncs
+// it and renames it over path: readers see the whole file or none.
+func writeFileAtomic(path string, v any) error { return writeFile(path, v, true) }
+
+// writeFile is writeFileAtomic, with the sync to disk optional.
+func writeFile(path string, v any, sync bool) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
@@ -221,7 +227,7 @@ func writeFileAtomic(path string, v any) error {
 	}
 	tmp := f.Name()
 	_, err = f.Write(append(b, '\n'))
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

@@ -236,11 +236,14 @@ func runRun(ctx context.Context, opts *Options) error {
 	rec.Prices = prices.Source
 	// Flushes the exporters and the session's TracerProvider (and so the store).
 	finishExports(opts, s, pipe, rec)
-	rs.finish(rec)
+	rs.noteStored(rec)
 	if rec.StartError != "" && !opts.Quiet {
 		fmt.Fprintln(opts.IO.ErrOut, "agentops:", rec.StartError)
 	}
+	// The summary first: writing the store's record of a big session takes
+	// a while (encoding its events), and people are waiting for the summary.
 	report(opts, rec)
+	rs.finish(rec)
 	if rec.ExitCode != 0 {
 		return &exitcode.Error{Code: rec.ExitCode}
 	}

@@ -81,9 +81,7 @@ func (rs *runStore) finish(rec *record.Session) {
 	if rs.tmp != "" {
 		defer os.RemoveAll(rs.tmp)
 	}
-	if rs.tmp == "" {
-		rec.Stored = rs.writer.Path()
-	}
+	rs.noteStored(rec)
 	if err := rs.writer.Finish(rec); err != nil {
 		fmt.Fprintf(rs.opts.IO.ErrOut, "agentops: store session in %s: %v\n", rs.writer.Path(), err)
 	}
@@ -116,5 +114,13 @@ func (rs *runStore) discard() {
 	_ = rs.writer.Discard()
 	if rs.tmp != "" {
 		_ = os.RemoveAll(rs.tmp)
+	}
+}
+
+// noteStored records in rec where the store keeps the session, so the
+// summary can say it before the record is written.
+func (rs *runStore) noteStored(rec *record.Session) {
+	if rs != nil && rs.writer != nil && rs.tmp == "" {
+		rec.Stored = rs.writer.Path()
 	}
 }
