@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -93,6 +94,17 @@ func TestRunSurvivesBadInput(t *testing.T) {
 	}
 	if rep.RejectedSpans != 3 {
 		t.Errorf("partial_success.rejected_spans = %d, want 3", rep.RejectedSpans)
+	}
+	// The session keeps count of the refusals and says so on stderr.
+	wantRefused := map[string]int{
+		"HTTP 400": 4, "HTTP 401": 2, "HTTP 404": 1, "HTTP 405": 1, "HTTP 413": 2, "HTTP 415": 1,
+		"gRPC Unauthenticated": 2, "gRPC Internal": 1, "gRPC Unimplemented": 1,
+	}
+	if got := res.session.ReceiverRefused; !maps.Equal(got, wantRefused) {
+		t.Errorf("session receiver_refused = %v, want %v", got, wantRefused)
+	}
+	if !strings.Contains(res.stderr, "the OTLP receiver refused requests") {
+		t.Errorf("no refusal warning on stderr:\n%s", res.stderr)
 	}
 	t.Logf("good spans sent %d, received %d", rep.GoodSpans, res.session.SpansReceived)
 	if rep.GoodSpans != 12 || res.session.SpansReceived != rep.GoodSpans {

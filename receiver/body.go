@@ -38,7 +38,7 @@ func (b body) release() {
 // at most MaxBodyBytes of memory before it gets its 413.
 func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) (body, error) {
 	limit := r.cfg.MaxBodyBytes
-	tooLarge := fmt.Errorf("%w: the limit is %d bytes after decompression: send smaller batches", ErrTooLarge, limit)
+	tooLarge := fmt.Errorf("%w: the limit is %d bytes after decompression: send smaller batches", errTooLarge, limit)
 	if req.ContentLength > limit {
 		return body{}, tooLarge
 	}
@@ -49,12 +49,12 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) (body, err
 	case "gzip":
 		zr, err := newGzipReader(src)
 		if err != nil {
-			return body{}, fmt.Errorf("%w: gzip body: %v", ErrDecode, err)
+			return body{}, fmt.Errorf("%w: gzip body: %v", errDecode, err)
 		}
 		defer gzipPool.Put(zr)
 		src, gzipped = zr, true
 	default:
-		return body{}, fmt.Errorf("%w: unsupported Content-Encoding %q: use gzip or none", ErrDecode, enc)
+		return body{}, fmt.Errorf("%w: unsupported Content-Encoding %q: use gzip or none", errDecode, enc)
 	}
 	b := body{bufferPool.Get().(*bytes.Buffer)}
 	if !gzipped && req.ContentLength > 0 {
@@ -68,7 +68,7 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) (body, err
 		return body{}, tooLarge
 	case err != nil:
 		b.release()
-		return body{}, fmt.Errorf("%w: read body: %v", ErrDecode, err)
+		return body{}, fmt.Errorf("%w: read body: %v", errDecode, err)
 	}
 	return b, nil
 }

@@ -1,6 +1,7 @@
 package receiver
 
 import (
+	"maps"
 	"net"
 	"net/http"
 )
@@ -45,4 +46,24 @@ func (r *Receiver) trackConn(_ net.Conn, state http.ConnState) {
 	if state == http.StateClosed || state == http.StateHijacked {
 		r.connClosed()
 	}
+}
+
+// refused counts one refused request by its answer.
+func (r *Receiver) refused(answer string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refusals == nil {
+		r.refusals = map[string]int{}
+	}
+	r.refusals[answer]++
+}
+
+// Refusals counts the requests the receiver refused so far, by answer
+// ("HTTP 401", "gRPC Unauthenticated", ...). A session shows them, because
+// a child that sends the wrong token or a broken payload otherwise only
+// looks like a child that sent nothing.
+func (r *Receiver) Refusals() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.refusals)
 }

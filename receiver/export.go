@@ -16,12 +16,12 @@ import (
 // Errors a request can end with. statusOf maps them, and a Sink's errors,
 // to HTTP statuses and gRPC codes in one place.
 var (
-	// ErrDecode marks a body that could not be decoded: permanent.
-	ErrDecode = errors.New("undecodable OTLP payload")
-	// ErrTooLarge marks a body above the size limit after decompression.
-	ErrTooLarge = errors.New("request body too large")
-	// ErrUnauthenticated marks a request without the session's bearer token.
-	ErrUnauthenticated = errors.New("missing or wrong bearer token")
+	// errDecode marks a body that could not be decoded: permanent.
+	errDecode = errors.New("undecodable OTLP payload")
+	// errTooLarge marks a body above the size limit after decompression.
+	errTooLarge = errors.New("request body too large")
+	// errUnauthenticated marks a request without the session's bearer token.
+	errUnauthenticated = errors.New("missing or wrong bearer token")
 )
 
 // statusOf maps an export error to its OTLP/HTTP status and gRPC code.
@@ -29,11 +29,11 @@ var (
 // "Failures": 503 / UNAVAILABLE).
 func statusOf(err error) (int, codes.Code) {
 	switch {
-	case errors.Is(err, ErrDecode):
+	case errors.Is(err, errDecode):
 		return http.StatusBadRequest, codes.InvalidArgument
-	case errors.Is(err, ErrTooLarge):
+	case errors.Is(err, errTooLarge):
 		return http.StatusRequestEntityTooLarge, codes.ResourceExhausted
-	case errors.Is(err, ErrUnauthenticated):
+	case errors.Is(err, errUnauthenticated):
 		return http.StatusUnauthorized, codes.Unauthenticated
 	}
 	return http.StatusServiceUnavailable, codes.Unavailable

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	_ "google.golang.org/grpc/encoding/gzip" // gzip-compressed OTLP/gRPC (OTEL_EXPORTER_OTLP_COMPRESSION=gzip)
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 )
 
@@ -20,7 +21,13 @@ import (
 // RESOURCE_EXHAUSTED from gRPC itself.
 func (r *Receiver) newGRPCServer() *grpc.Server {
 	limit := int(min(r.cfg.MaxBodyBytes, int64(^uint32(0)>>1)))
-	s := grpc.NewServer(grpc.MaxRecvMsgSize(limit))
+	s := grpc.NewServer(
+		grpc.MaxRecvMsgSize(limit),
+		grpc.StatsHandler(grpcRefusals{r}),
+		grpc.UnknownServiceHandler(func(any, grpc.ServerStream) error {
+			return status.Error(codes.Unimplemented, "unknown service: OTLP/gRPC has the TraceService, LogsService and MetricsService of opentelemetry.proto.collector.*.v1")
+		}),
+	)
 	ptraceotlp.RegisterGRPCServer(s, &tracesService{r: r})
 	plogotlp.RegisterGRPCServer(s, &logsService{r: r})
 	pmetricotlp.RegisterGRPCServer(s, &metricsService{r: r})
@@ -32,6 +39,7 @@ func (r *Receiver) newGRPCServer() *grpc.Server {
 // token with UNAUTHENTICATED as a trailers-only response.
 func (r *Receiver) serveGRPC(w http.ResponseWriter, req *http.Request) {
 	if !r.authorized(req.Header.Get("Authorization")) {
+		r.refused("gRPC " + codes.Unauthenticated.String())
 		h := w.Header()
 		h.Set("Content-Type", "application/grpc")
 		h.Set("Grpc-Status", strconv.Itoa(int(codes.Unauthenticated)))
@@ -80,3 +88,16 @@ func (s metricsService) Export(ctx context.Context, req pmetricotlp.ExportReques
 	resp, err := s.r.exportMetrics(ctx, req)
 	return resp, grpcError(err)
 }
+
+// grpcRefusals counts the RPCs that ended in an error, including those gRPC
+// refused itself (undecodable or oversized messages) before our code ran.
+type grpcRefusals struct{ r *Receiver }
+
+func (g grpcRefusals) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if end, ok := s.(*stats.End); ok && end.Error != nil {
+		g.r.refused("gRPC " + status.Code(end.Error).String())
+	}
+}
+func (grpcRefusals) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context   { return ctx }
+func (grpcRefusals) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+func (grpcRefusals) HandleConn(context.Context, stats.ConnStats)                       {}

@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,9 @@ func TestGRPCBadInput(t *testing.T) {
 				t.Errorf("sink has %d spans, want %d", spans, wantSpans)
 			}
 		})
+	}
+	want := map[string]int{"gRPC Unauthenticated": 2, "gRPC Internal": 1, "gRPC ResourceExhausted": 2, "gRPC Unimplemented": 1}
+	if got := r.Refusals(); !maps.Equal(got, want) {
+		t.Errorf("Refusals() = %v, want %v", got, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -34,7 +35,7 @@ func (r *Receiver) handler() http.Handler {
 	mux.Handle(PathMetrics, r.signalHandler(httpMetrics))
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		enc, _ := encoderFor(req.Header.Get("Content-Type"))
-		writeStatus(w, enc, http.StatusNotFound, fmt.Sprintf("unknown path %q: OTLP/HTTP paths are %s, %s and %s", req.URL.Path, PathTraces, PathLogs, PathMetrics))
+		r.writeStatus(w, enc, http.StatusNotFound, fmt.Sprintf("unknown path %q: OTLP/HTTP paths are %s, %s and %s", req.URL.Path, PathTraces, PathLogs, PathMetrics))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.ProtoMajor == 2 && strings.HasPrefix(req.Header.Get("Content-Type"), "application/grpc") {
@@ -53,26 +54,26 @@ func (r *Receiver) signalHandler(export signalFunc) http.Handler {
 		enc, ok := encoderFor(req.Header.Get("Content-Type"))
 		if req.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeStatus(w, enc, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed: OTLP/HTTP uses POST")
+			r.writeStatus(w, enc, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed: OTLP/HTTP uses POST")
 			return
 		}
 		if !r.authorized(req.Header.Get("Authorization")) {
-			writeError(w, enc, fmt.Errorf("%w: send the OTEL_EXPORTER_OTLP_HEADERS this session injected", ErrUnauthenticated))
+			r.writeError(w, enc, fmt.Errorf("%w: send the OTEL_EXPORTER_OTLP_HEADERS this session injected", errUnauthenticated))
 			return
 		}
 		if !ok {
-			writeStatus(w, enc, http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported content type %q: use %s or %s", req.Header.Get("Content-Type"), contentTypeProto, contentTypeJSON))
+			r.writeStatus(w, enc, http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported content type %q: use %s or %s", req.Header.Get("Content-Type"), contentTypeProto, contentTypeJSON))
 			return
 		}
 		body, err := r.readBody(w, req)
 		if err != nil {
-			writeError(w, enc, err)
+			r.writeError(w, enc, err)
 			return
 		}
 		defer body.release()
 		resp, err := export(r, req, enc, body.Bytes())
 		if err != nil {
-			writeError(w, enc, err)
+			r.writeError(w, enc, err)
 			return
 		}
 		w.Header().Set("Content-Type", enc.contentType())
@@ -93,7 +94,7 @@ func (r *Receiver) authorized(got string) bool {
 func httpTraces(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
 	er := ptraceotlp.NewExportRequest()
 	if err := enc.unmarshalTraces(er, body); err != nil {
-		return nil, fmt.Errorf("%w: traces: %v", ErrDecode, err)
+		return nil, fmt.Errorf("%w: traces: %v", errDecode, err)
 	}
 	resp, err := r.exportTraces(req.Context(), er)
 	if err != nil {
@@ -105,7 +106,7 @@ func httpTraces(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byt
 func httpLogs(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
 	er := plogotlp.NewExportRequest()
 	if err := enc.unmarshalLogs(er, body); err != nil {
-		return nil, fmt.Errorf("%w: logs: %v", ErrDecode, err)
+		return nil, fmt.Errorf("%w: logs: %v", errDecode, err)
 	}
 	resp, err := r.exportLogs(req.Context(), er)
 	if err != nil {
@@ -117,7 +118,7 @@ func httpLogs(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte,
 func httpMetrics(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
 	er := pmetricotlp.NewExportRequest()
 	if err := enc.unmarshalMetrics(er, body); err != nil {
-		return nil, fmt.Errorf("%w: metrics: %v", ErrDecode, err)
+		return nil, fmt.Errorf("%w: metrics: %v", errDecode, err)
 	}
 	resp, err := r.exportMetrics(req.Context(), er)
 	if err != nil {
@@ -144,14 +145,15 @@ func encoderFor(contentType string) (encoder, bool) {
 }
 
 // writeError answers with the status statusOf gives err.
-func writeError(w http.ResponseWriter, enc encoder, err error) {
+func (r *Receiver) writeError(w http.ResponseWriter, enc encoder, err error) {
 	httpStatus, _ := statusOf(err)
-	writeStatus(w, enc, httpStatus, err.Error())
+	r.writeStatus(w, enc, httpStatus, err.Error())
 }
 
 // writeStatus answers with a google.rpc.Status body in the request's
 // encoding, as the OTLP/HTTP spec requires for failures ("Failures").
-func writeStatus(w http.ResponseWriter, enc encoder, httpStatus int, msg string) {
+func (r *Receiver) writeStatus(w http.ResponseWriter, enc encoder, httpStatus int, msg string) {
+	r.refused("HTTP " + strconv.Itoa(httpStatus))
 	// Decoder errors may quote the body; protojson refuses invalid UTF-8.
 	msg = strings.ToValidUTF8(msg, "\uFFFD")
 	st := &spb.Status{Code: int32(grpcCode(httpStatus)), Message: msg}

@@ -58,6 +58,7 @@ type Receiver struct {
 	openConns  int       // connections accepted and not yet closed
 	lastActive time.Time // when a request last started or finished
 	changed    chan struct{}
+	refusals   map[string]int // answer ("HTTP 401") → count
 
 	serveDone chan struct{}
 	startOnce sync.Once

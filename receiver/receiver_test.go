@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -323,6 +324,10 @@ func TestHTTPBadInput(t *testing.T) {
 				t.Errorf("sink has %d spans, want %d", spans, wantSpans)
 			}
 		})
+	}
+	want := map[string]int{"HTTP 400": 5, "HTTP 401": 2, "HTTP 404": 1, "HTTP 405": 1, "HTTP 413": 2, "HTTP 415": 1}
+	if got := r.Refusals(); !maps.Equal(got, want) {
+		t.Errorf("Refusals() = %v, want %v", got, want)
 	}
 }
 

@@ -58,6 +58,9 @@ type Session struct {
 	SpansReceived   int64 `json:"spans_received"`
 	LogsReceived    int64 `json:"logs_received"`
 	MetricsReceived int64 `json:"metrics_received"`
+	// ReceiverRefused counts the requests the embedded receiver refused, by
+	// answer ("HTTP 401", "gRPC Unauthenticated", ...).
+	ReceiverRefused map[string]int `json:"receiver_refused,omitempty"`
 	// MissingParents counts spans the child's spans name as parent but that
 	// never arrived; DrainTimedOut is set when exports were still arriving
 	// when the session stopped waiting. Either makes the telemetry incomplete.

@@ -248,6 +248,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	rec.DrainTimedOut = s.receiver.Drain(drainCtx, s.opts.Drain) != nil
 	_ = s.receiver.Shutdown(drainCtx)
 	cancel()
+	rec.ReceiverRefused = s.receiver.Refusals()
 	rec.End = time.Now()
 	// The end state goes on the session span (AgentOps reads it there), so
 	// it is decided before the span ends.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sort"
 	"strings"
 )
 
@@ -34,4 +35,29 @@ func warnListen(w io.Writer, addr string, noAuth bool) {
 		return
 	}
 	fmt.Fprintln(w, " (they still need the session's bearer token). Use --listen 127.0.0.1:0 unless the agent runs elsewhere.")
+}
+
+// warnRefused tells the user the receiver turned requests away, and what
+// the commonest causes mean: otherwise a child whose telemetry was refused
+// looks like one that sent none.
+func warnRefused(w io.Writer, refused map[string]int) {
+	if len(refused) == 0 {
+		return
+	}
+	answers := make([]string, 0, len(refused))
+	for a := range refused {
+		answers = append(answers, a)
+	}
+	sort.Strings(answers)
+	parts := make([]string, len(answers))
+	auth := false
+	for i, a := range answers {
+		parts[i] = fmt.Sprintf("%d × %s", refused[a], a)
+		auth = auth || a == "HTTP 401" || a == "gRPC Unauthenticated"
+	}
+	fmt.Fprintf(w, "agentops: warning: the OTLP receiver refused requests: %s.", strings.Join(parts, ", "))
+	if auth {
+		fmt.Fprint(w, " Unauthenticated ones lacked the session token: make the child's exporter send OTEL_EXPORTER_OTLP_HEADERS as injected, or use --no-auth.")
+	}
+	fmt.Fprintln(w)
 }

@@ -32,3 +32,18 @@ func TestWarnListen(t *testing.T) {
 		})
 	}
 }
+
+func TestWarnRefused(t *testing.T) {
+	var buf bytes.Buffer
+	warnRefused(&buf, nil)
+	if buf.Len() != 0 {
+		t.Fatalf("warning with nothing refused: %q", buf.String())
+	}
+	warnRefused(&buf, map[string]int{"HTTP 401": 2, "gRPC Internal": 1})
+	got := buf.String()
+	for _, want := range []string{"2 × HTTP 401, 1 × gRPC Internal", "OTEL_EXPORTER_OTLP_HEADERS", "--no-auth"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warning %q lacks %q", got, want)
+		}
+	}
+}

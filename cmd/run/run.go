@@ -240,6 +240,9 @@ func runRun(ctx context.Context, opts *Options) error {
 	if rec.StartError != "" && !opts.Quiet {
 		fmt.Fprintln(opts.IO.ErrOut, "agentops:", rec.StartError)
 	}
+	if !opts.Quiet {
+		warnRefused(opts.IO.ErrOut, rec.ReceiverRefused)
+	}
 	// The summary first: writing the store's record of a big session takes
 	// a while (encoding its events), and people are waiting for the summary.
 	report(opts, rec)
