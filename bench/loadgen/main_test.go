@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentops-dev/agentops/receiver"
+)
+
+type countSink struct {
+	mu    sync.Mutex
+	spans int
+	llm   int
+}
+
+func (s *countSink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spans += td.SpanCount()
+	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	for i := 0; i < spans.Len(); i++ {
+		if _, ok := spans.At(i).Attributes().Get("gen_ai.request.model"); ok {
+			s.llm++
+		}
+	}
+	return nil
+}
+func (s *countSink) ConsumeLogs(context.Context, plog.Logs) error          { return nil }
+func (s *countSink) ConsumeMetrics(context.Context, pmetric.Metrics) error { return nil }
+
+// The load generator must deliver every span it claims to have sent, with
+// the session's token, over each protocol the receiver speaks.
+func TestLoadgenDeliversEverySpan(t *testing.T) {
+	for _, protocol := range []string{"http/protobuf", "http/json", "grpc"} {
+		t.Run(strings.ReplaceAll(protocol, "/", "-"), func(t *testing.T) {
+			sink := &countSink{}
+			r := receiver.New(receiver.Config{Token: "s3cret"}, sink)
+			if err := r.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = r.Shutdown(ctx)
+			}()
+			cfg := config{
+				spans: 3000, batch: 256, clients: 3, variants: 2, protocol: protocol,
+				endpoint: r.Endpoint(),
+				headers:  parseHeaders("Authorization=Bearer%20s3cret"),
+			}
+			if err := run(cfg); err != nil {
+				t.Fatal(err)
+			}
+			// 3000 spans round up to 12 batches of 256.
+			if sink.spans != 3072 {
+				t.Fatalf("receiver got %d spans, want 3072", sink.spans)
+			}
+			if sink.llm < 3072/20 {
+				t.Fatalf("only %d of the spans are LLM calls: the batches are not realistic", sink.llm)
+			}
+		})
+	}
+}
+
+func TestLoadgenRefusedWithoutToken(t *testing.T) {
+	r := receiver.New(receiver.Config{Token: "s3cret"}, &countSink{})
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Shutdown(context.Background()) }()
+	err := run(config{spans: 10, batch: 10, clients: 1, variants: 1, protocol: "http/protobuf", endpoint: r.Endpoint()})
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("run without the token = %v, want a 401", err)
+	}
+}
