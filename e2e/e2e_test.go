@@ -107,6 +107,11 @@ func TestRunCarriesGoSDKSpans(t *testing.T) {
 		// alone makes it connect without TLS.
 		{name: "grpc", flags: []string{"--protocol", "grpc"}},
 		{name: "grpc gzip exit 2", env: []string{"OTEL_EXPORTER_OTLP_COMPRESSION=gzip"}, flags: []string{"--protocol", "grpc"}, exit: 2},
+		{name: "no-auth", flags: []string{"--no-auth"}},
+		// The user's upstream headers are replaced by the session token, the
+		// per-signal ones too (they would win over ours in the SDK).
+		{name: "upstream headers replaced", env: []string{"OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer upstream", "OTEL_EXPORTER_OTLP_TRACES_HEADERS=Authorization=Bearer upstream"}},
+		{name: "grpc upstream headers replaced", env: []string{"OTEL_EXPORTER_OTLP_TRACES_HEADERS=Authorization=Bearer upstream"}, flags: []string{"--protocol", "grpc"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
