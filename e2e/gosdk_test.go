@@ -43,14 +43,14 @@ func TestRunCarriesGoSDKSpansAndLogs(t *testing.T) {
 			s := res.session
 			t.Logf("Go SDK %s: spans sent %d received %d, logs sent %d received %d",
 				protocol, sent.Spans, s.SpansReceived, sent.Logs, s.LogsReceived)
-			if sent.Protocol != protocol || sent.Spans != 6 || s.SpansReceived != sent.Spans {
+			if sent.Protocol != protocol || sent.Spans != 701 || s.SpansReceived != sent.Spans {
 				t.Errorf("spans over %s: sent %d, received %d", sent.Protocol, sent.Spans, s.SpansReceived)
 			}
-			if sent.Logs != 5 || s.LogsReceived != sent.Logs {
+			if sent.Logs != 701 || s.LogsReceived != sent.Logs {
 				t.Errorf("log records: sent %d, received %d", sent.Logs, s.LogsReceived)
 			}
-			if s.Totals.LLMCalls != 3 || s.Totals.ToolCalls != 2 || s.Totals.InputTokens != 300 {
-				t.Errorf("totals = %+v, want 3 LLM calls, 2 tool calls, 300 input tokens", s.Totals)
+			if s.Totals.LLMCalls != 400 || s.Totals.ToolCalls != 300 || s.Totals.InputTokens != 40000 {
+				t.Errorf("totals = %+v, want 400 LLM calls, 300 tool calls, 40000 input tokens", s.Totals)
 			}
 			checkParenting(t, s)
 		})
@@ -58,8 +58,8 @@ func TestRunCarriesGoSDKSpansAndLogs(t *testing.T) {
 }
 
 // goSDKChild is the child of TestRunCarriesGoSDKSpansAndLogs: the same
-// agent as e2e/node/agent.js (1 agent span, 3 LLM and 2 tool spans, 4 INFO
-// and 1 ERROR log records), configured only from the injected environment.
+// agent as e2e/node/agent.js (1 agent span, 400 LLM and 300 tool spans, 700
+// INFO and 1 ERROR log records: more than one export batch of each), configured only from the injected environment.
 func goSDKChild() int {
 	ctx := context.Background()
 	protocol := os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
@@ -91,7 +91,7 @@ func goSDKChild() int {
 	ctx, agent := tracer.Start(ctx, "invoke_agent go-agent", trace.WithAttributes(
 		attribute.String("gen_ai.operation.name", "invoke_agent")))
 	spans := 1
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 400; i++ {
 		_, s := tracer.Start(ctx, "chat gpt-4o-mini", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
 			attribute.String("gen_ai.operation.name", "chat"),
 			attribute.String("gen_ai.request.model", "gpt-4o-mini"),
@@ -100,7 +100,7 @@ func goSDKChild() int {
 		s.End()
 		spans++
 	}
-	for i := 0; i < 2; i++ {
+	for i := 0; i < 300; i++ {
 		_, s := tracer.Start(ctx, "execute_tool search", trace.WithAttributes(
 			attribute.String("gen_ai.operation.name", "execute_tool"),
 			attribute.String("gen_ai.tool.name", "search")))
@@ -115,7 +115,7 @@ func goSDKChild() int {
 		r.AddAttributes(attrs...)
 		logger.Emit(ctx, r) // ctx carries the agent span: the record gets its ids
 	}
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 700; i++ {
 		emit(otellog.SeverityInfo, fmt.Sprintf("step %d done", i))
 	}
 	emit(otellog.SeverityError, "tool search failed",
@@ -128,6 +128,6 @@ func goSDKChild() int {
 		fmt.Fprintln(os.Stderr, "shutdown:", err)
 		return 1
 	}
-	_ = json.NewEncoder(os.Stdout).Encode(nodeSent{Protocol: protocol, Spans: int64(spans), Logs: 5})
+	_ = json.NewEncoder(os.Stdout).Encode(nodeSent{Protocol: protocol, Spans: int64(spans), Logs: 701})
 	return 0
 }

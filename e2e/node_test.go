@@ -62,7 +62,8 @@ func TestRunCarriesNodeSDKTelemetry(t *testing.T) {
 			name += " exit without flush"
 		}
 		t.Run(name, func(t *testing.T) {
-			args := []string{"--llm", "3", "--tools", "2", "--logs", "4", "--error-logs", "1"}
+			// More than one export batch of each (the SDKs' batches hold 512).
+			args := []string{"--llm", "400", "--tools", "300", "--logs", "700", "--error-logs", "1"}
 			if tt.linger {
 				args = append(args, "--linger-ms", "3000")
 			}
@@ -80,17 +81,17 @@ func TestRunCarriesNodeSDKTelemetry(t *testing.T) {
 			if sent.Protocol != tt.protocol {
 				t.Errorf("agent used %s, want %s", sent.Protocol, tt.protocol)
 			}
-			if sent.Spans != 6 || s.SpansReceived != sent.Spans {
+			if sent.Spans != 701 || s.SpansReceived != sent.Spans {
 				t.Errorf("spans: sent %d, received %d", sent.Spans, s.SpansReceived)
 			}
-			if sent.Logs != 5 || s.LogsReceived != sent.Logs {
+			if sent.Logs != 701 || s.LogsReceived != sent.Logs {
 				t.Errorf("log records: sent %d, received %d", sent.Logs, s.LogsReceived)
 			}
 			if !tt.linger && s.MetricsReceived == 0 {
 				t.Errorf("no metric points received")
 			}
-			if s.Totals.LLMCalls != 3 || s.Totals.ToolCalls != 2 || s.Totals.InputTokens != 300 {
-				t.Errorf("totals = %+v, want 3 LLM calls, 2 tool calls, 300 input tokens", s.Totals)
+			if s.Totals.LLMCalls != 400 || s.Totals.ToolCalls != 300 || s.Totals.InputTokens != 40000 {
+				t.Errorf("totals = %+v, want 400 LLM calls, 300 tool calls, 40000 input tokens", s.Totals)
 			}
 			checkParenting(t, s)
 		})
