@@ -149,6 +149,11 @@ func (t *Table) Merge(o *Table) *Table {
 // Len is the number of models in the table.
 func (t *Table) Len() int { return len(t.table()) }
 
+// Preload parses the table now if it has not been yet, so that pricing
+// the first call later costs nothing. Safe to call concurrently with
+// anything else.
+func (t *Table) Preload() { t.table() }
+
 // Usage is what an LLM call consumed. InputTokens includes the cache
 // tokens and OutputTokens the reasoning tokens, as the GenAI semantic
 // conventions and OpenAI report them; counts that do not fit (Anthropic

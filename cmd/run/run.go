@@ -227,6 +227,11 @@ func runRun(ctx context.Context, opts *Options) error {
 	pipe.keepUnsent(opts, s.ID(), rs)
 	guard := guardSignals()
 	defer guard.stop()
+	// Parse the price table while the child runs rather than when its
+	// summary is due (milliseconds); not at all for a child that is done
+	// in a moment.
+	preload := time.AfterFunc(50*time.Millisecond, prices.Preload)
+	defer preload.Stop()
 	rec, err := s.Run(ctx)
 	if err != nil {
 		pipe.abort()
