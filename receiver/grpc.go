@@ -24,6 +24,8 @@ func (r *Receiver) newGRPCServer() *grpc.Server {
 	s := grpc.NewServer(
 		grpc.MaxRecvMsgSize(limit),
 		grpc.StatsHandler(grpcRefusals{r}),
+		// Shutdown's Stop then waits for every RPC's end to be counted.
+		grpc.WaitForHandlers(true),
 		grpc.UnknownServiceHandler(func(any, grpc.ServerStream) error {
 			return status.Error(codes.Unimplemented, "unknown service: OTLP/gRPC has the TraceService, LogsService and MetricsService of opentelemetry.proto.collector.*.v1")
 		}),
