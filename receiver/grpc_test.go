@@ -187,3 +187,23 @@ func TestGRPCBadInput(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// A Sink stuck in a gRPC export must not hold Shutdown past its deadline.
+func TestShutdownHonoursDeadlineWithStuckGRPCExport(t *testing.T) {
+	sink := &countSink{block: make(chan struct{}), blocked: make(chan struct{})}
+	r := New(Config{}, sink)
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer close(sink.block)
+	cc := dial(t, r)
+	go func() {
+		_, _ = ptraceotlp.NewGRPCClient(cc).Export(context.Background(), ptraceotlp.NewExportRequestFromTraces(testTraces(1, 0)))
+	}()
+	<-sink.blocked
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := r.Shutdown(ctx); err == nil {
+		t.Fatal("Shutdown = nil with an export still stuck in the sink, want the deadline's error")
+	}
+}

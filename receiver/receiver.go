@@ -206,8 +206,21 @@ func (r *Receiver) Shutdown(ctx context.Context) error {
 			_ = r.srv.Close()
 		}
 		// gRPC streams served through ServeHTTP ended with the HTTP server;
-		// Stop releases the gRPC server's own resources.
-		r.grpc.Stop()
+		// Stop waits for their handlers to finish (the last counting of
+		// refusals) and releases the gRPC server's resources. A Sink stuck
+		// past the deadline leaves it running rather than the session.
+		stopped := make(chan struct{})
+		go func() {
+			r.grpc.Stop()
+			close(stopped)
+		}()
+		select {
+		case <-stopped:
+		case <-ctx.Done():
+			if err == nil {
+				err = ctx.Err()
+			}
+		}
 		<-r.serveDone
 	})
 	return err
