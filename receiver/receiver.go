@@ -21,8 +21,8 @@ import (
 
 // Sink consumes decoded telemetry. Implementations must be safe for
 // concurrent use: batches arrive from concurrent requests. A returned error
-// makes the receiver answer with a retryable failure. A Sink must not keep
-// the batch past the call unless it copies it.
+// makes the receiver answer with a retryable failure. A Sink may keep the
+// batch: it shares no memory with the receiver's reused buffers.
 type Sink interface {
 	ConsumeTraces(ctx context.Context, td ptrace.Traces) error
 	ConsumeLogs(ctx context.Context, ld plog.Logs) error
