@@ -104,10 +104,10 @@ func (l *countingListener) Accept() (net.Conn, error) {
 		c, err := net.FileConn(f) // dups the descriptor
 		_ = f.Close()
 		if err != nil {
-			l.r.connClosed()
+			l.r.connClosed(false)
 			return nil, err
 		}
-		return c, nil
+		return newSniffConn(c), nil
 	}
 }
 

@@ -1,9 +1,12 @@
 package receiver
 
 import (
+	"bytes"
 	"maps"
 	"net"
 	"net/http"
+	"sync/atomic"
+	"time"
 )
 
 // plainCountingListener counts a connection as open once Accept has it.
@@ -16,12 +19,45 @@ type plainCountingListener struct {
 
 func (l *plainCountingListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
-	if err == nil {
-		l.r.mu.Lock()
-		l.r.connOpenedLocked()
-		l.r.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	return c, err
+	l.r.mu.Lock()
+	l.r.connOpenedLocked()
+	l.r.mu.Unlock()
+	return newSniffConn(c), nil
+}
+
+// sniffConn notes whether a connection speaks HTTP/2 (gRPC, or OTLP/HTTP
+// over h2c). net/http serves each HTTP/2 request on a goroutine of its own,
+// which may start only after the connection has closed; an HTTP/1 request
+// is served before its connection closes.
+type sniffConn struct {
+	net.Conn
+	sniffed atomic.Bool
+	h2      atomic.Bool
+}
+
+func newSniffConn(c net.Conn) *sniffConn { return &sniffConn{Conn: c} }
+
+// http2Preface starts every HTTP/2 connection with prior knowledge (RFC 9113, 3.4).
+var http2Preface = []byte("PRI * HTTP/2.0")
+
+func (c *sniffConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && !c.sniffed.Load() {
+		c.sniffed.Store(true)
+		c.h2.Store(bytes.HasPrefix(p[:n], http2Preface[:min(n, len(http2Preface))]))
+	}
+	return n, err
+}
+
+// CloseWrite keeps net/http's graceful HTTP/1 close working.
+func (c *sniffConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 // connOpenedLocked counts an accepted connection; r.mu must be held.
@@ -31,10 +67,15 @@ func (r *Receiver) connOpenedLocked() {
 	r.changed = make(chan struct{})
 }
 
-func (r *Receiver) connClosed() {
+func (r *Receiver) connClosed(h2 bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.openConns--
+	if h2 {
+		// Its last requests may not have started yet: Drain waits for quiet.
+		r.lastActive = time.Now()
+		r.lastH2Close = r.lastActive
+	}
 	close(r.changed)
 	r.changed = make(chan struct{})
 }
@@ -42,9 +83,10 @@ func (r *Receiver) connClosed() {
 // trackConn uncounts closed connections (HTTP/1 and HTTP/2 alike: net/http
 // reports StateClosed for both), so Drain knows when every client has hung
 // up. Connections are counted when accepted (countAccepts).
-func (r *Receiver) trackConn(_ net.Conn, state http.ConnState) {
+func (r *Receiver) trackConn(c net.Conn, state http.ConnState) {
 	if state == http.StateClosed || state == http.StateHijacked {
-		r.connClosed()
+		sc, ok := c.(*sniffConn)
+		r.connClosed(!ok || sc.h2.Load())
 	}
 }
 

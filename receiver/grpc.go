@@ -49,7 +49,11 @@ func (r *Receiver) serveGRPC(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	r.grpc.ServeHTTP(w, req)
+	// A client that hangs up right after sending (an agent exiting without
+	// waiting for the answer) cancels the request's context, and gRPC would
+	// then drop a message it has already received in full. Served without
+	// that cancellation, it reaches the Sink, as an OTLP/HTTP request does.
+	r.grpc.ServeHTTP(w, req.WithContext(context.WithoutCancel(req.Context())))
 }
 
 // grpcError turns an export error into a gRPC status.

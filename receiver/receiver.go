@@ -53,12 +53,13 @@ type Receiver struct {
 	srv  *http.Server
 	grpc *grpc.Server
 
-	mu         sync.Mutex
-	inFlight   int       // requests being served
-	openConns  int       // connections accepted and not yet closed
-	lastActive time.Time // when a request last started or finished
-	changed    chan struct{}
-	refusals   map[string]int // answer ("HTTP 401") → count
+	mu          sync.Mutex
+	inFlight    int       // requests being served
+	openConns   int       // connections accepted and not yet closed
+	lastActive  time.Time // when a request last started or finished
+	changed     chan struct{}
+	refusals    map[string]int // answer ("HTTP 401") → count
+	lastH2Close time.Time      // when an HTTP/2 connection last closed
 
 	serveDone chan struct{}
 	startOnce sync.Once
@@ -145,10 +146,12 @@ func (r *Receiver) activity(delta int) {
 //
 // It returns as soon as every connection is closed and none waits to be
 // accepted, without waiting for quiet: a client that has exited has closed
-// its sockets, and the server closes a connection only after it has read and
-// handled every request buffered on it, so nothing more can arrive. The
-// quiet period is for clients that keep a connection open (a grandchild
-// still running, a forked worker that inherited the socket).
+// its sockets, and the server closes an HTTP/1 connection only after it has
+// read and handled every request buffered on it, so nothing more can arrive.
+// The quiet period is for clients that keep a connection open (a grandchild
+// still running, a forked worker that inherited the socket), and for the
+// quiet after an HTTP/2 (gRPC) connection closes: net/http starts each of
+// its requests on a goroutine of its own, which may not have run yet.
 func (r *Receiver) Drain(ctx context.Context, quiet time.Duration) error {
 	start := time.Now()
 	for {
@@ -158,8 +161,11 @@ func (r *Receiver) Drain(ctx context.Context, quiet time.Duration) error {
 		r.mu.Lock()
 		active, open, last, changed := r.inFlight, r.openConns, r.lastActive, r.changed
 		// Read under r.mu: accepting a connection and counting it is one
-		// step under the same lock (countAccepts).
-		hungUp := active == 0 && open == 0 && acceptQueueEmpty(r.ln)
+		// step under the same lock (countAccepts). An HTTP/2 connection
+		// that closed less than quiet ago may still have requests whose
+		// goroutines have not started: those wait for quiet.
+		hungUp := active == 0 && open == 0 && acceptQueueEmpty(r.ln) &&
+			time.Since(r.lastH2Close) >= quiet
 		r.mu.Unlock()
 		if hungUp {
 			return nil
