@@ -104,7 +104,7 @@ func (l *countingListener) Accept() (net.Conn, error) {
 		c, err := net.FileConn(f) // dups the descriptor
 		_ = f.Close()
 		if err != nil {
-			l.r.connClosed(false)
+			l.r.connClosed(false, nil)
 			return nil, err
 		}
 		return newSniffConn(c), nil

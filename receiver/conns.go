@@ -36,6 +36,10 @@ type sniffConn struct {
 	net.Conn
 	sniffed atomic.Bool
 	h2      atomic.Bool
+	streams *h2Streams // HTTP/2 only; set and fed by the reading goroutine
+
+	// Guarded by the Receiver's mu (see requestStarted).
+	started, pending int64
 }
 
 func newSniffConn(c net.Conn) *sniffConn { return &sniffConn{Conn: c} }
@@ -48,6 +52,12 @@ func (c *sniffConn) Read(p []byte) (int, error) {
 	if n > 0 && !c.sniffed.Load() {
 		c.sniffed.Store(true)
 		c.h2.Store(bytes.HasPrefix(p[:n], http2Preface[:min(n, len(http2Preface))]))
+		if c.h2.Load() {
+			c.streams = newH2Streams()
+		}
+	}
+	if n > 0 && c.streams != nil {
+		c.streams.feed(p[:n])
 	}
 	return n, err
 }
@@ -67,10 +77,15 @@ func (r *Receiver) connOpenedLocked() {
 	r.changed = make(chan struct{})
 }
 
-func (r *Receiver) connClosed(h2 bool) {
+func (r *Receiver) connClosed(h2 bool, sc *sniffConn) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.openConns--
+	if h2 && r.h2ClosedLocked(sc) {
+		// Every stream it opened has its request started: nothing waits.
+		r.signalLocked()
+		return
+	}
 	if h2 {
 		// Its last requests may not have started yet: Drain waits for quiet.
 		r.lastActive = time.Now()
@@ -85,8 +100,8 @@ func (r *Receiver) connClosed(h2 bool) {
 // up. Connections are counted when accepted (countAccepts).
 func (r *Receiver) trackConn(c net.Conn, state http.ConnState) {
 	if state == http.StateClosed || state == http.StateHijacked {
-		sc, ok := c.(*sniffConn)
-		r.connClosed(!ok || sc.h2.Load())
+		sc, _ := c.(*sniffConn)
+		r.connClosed(sc == nil || sc.h2.Load(), sc)
 	}
 }
 

@@ -60,6 +60,7 @@ type Receiver struct {
 	changed     chan struct{}
 	refusals    map[string]int // answer ("HTTP 401") → count
 	lastH2Close time.Time      // when an HTTP/2 connection last closed
+	pendingH2   int64          // requests of closed HTTP/2 connections not started yet
 
 	serveDone chan struct{}
 	startOnce sync.Once
@@ -103,6 +104,7 @@ func (r *Receiver) Start(ctx context.Context) error {
 			Protocols:         &protocols,
 			ReadHeaderTimeout: 10 * time.Second,
 			ConnState:         r.trackConn,
+			ConnContext:       withConn,
 		}
 		go func() {
 			defer close(r.serveDone)
@@ -124,7 +126,7 @@ func (r *Receiver) Endpoint() string { return "http://" + r.Addr() }
 // have been handled, whatever protocol carried them.
 func (r *Receiver) track(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.activity(+1)
+		r.requestStarted(req)
 		defer r.activity(-1)
 		h.ServeHTTP(w, req)
 	})
@@ -134,6 +136,11 @@ func (r *Receiver) activity(delta int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.inFlight += delta
+	r.signalLocked()
+}
+
+// signalLocked notes activity and wakes Drain; r.mu is held.
+func (r *Receiver) signalLocked() {
 	r.lastActive = time.Now()
 	close(r.changed)
 	r.changed = make(chan struct{})
@@ -150,8 +157,10 @@ func (r *Receiver) activity(delta int) {
 // read and handled every request buffered on it, so nothing more can arrive.
 // The quiet period is for clients that keep a connection open (a grandchild
 // still running, a forked worker that inherited the socket), and for the
-// quiet after an HTTP/2 (gRPC) connection closes: net/http starts each of
-// its requests on a goroutine of its own, which may not have run yet.
+// quiet after an HTTP/2 (gRPC) connection closes with requests not started:
+// net/http starts each of them on a goroutine of its own, which may not
+// have run yet (h2streams.go counts them; when one never starts, for a
+// stream net/http refused, the quiet period ends the wait).
 func (r *Receiver) Drain(ctx context.Context, quiet time.Duration) error {
 	start := time.Now()
 	for {
@@ -161,11 +170,11 @@ func (r *Receiver) Drain(ctx context.Context, quiet time.Duration) error {
 		r.mu.Lock()
 		active, open, last, changed := r.inFlight, r.openConns, r.lastActive, r.changed
 		// Read under r.mu: accepting a connection and counting it is one
-		// step under the same lock (countAccepts). An HTTP/2 connection
-		// that closed less than quiet ago may still have requests whose
-		// goroutines have not started: those wait for quiet.
+		// step under the same lock (countAccepts). Requests of a closed
+		// HTTP/2 connection that have not started are waited for, up to
+		// quiet after it closed.
 		hungUp := active == 0 && open == 0 && acceptQueueEmpty(r.ln) &&
-			time.Since(r.lastH2Close) >= quiet
+			(r.pendingH2 == 0 || time.Since(r.lastH2Close) >= quiet)
 		r.mu.Unlock()
 		if hungUp {
 			return nil
