@@ -127,11 +127,12 @@ memory 1000000
 
 # 4. Exit-to-summary ------------------------------------------------------------
 echo "4/4 exit-to-summary ($LAT_RUNS runs each) ..." >&2
-for n in 0 512 100000; do
-  line=$("$BIN/exitlat" -runs "$LAT_RUNS" -- "$A" run -- "$L" -spans "$n" -stamp)
-  echo "spans=$n $line" >>"$OUT/exitlat.txt"
+for variant in "http/protobuf 0" "http/protobuf 512" "http/protobuf 100000" "grpc 512"; do
+  read -r proto n <<<"$variant"
+  line=$("$BIN/exitlat" -runs "$LAT_RUNS" -- "$A" run --protocol "$proto" -- "$L" -spans "$n" -stamp)
+  echo "protocol=$proto spans=$n $line" >>"$OUT/exitlat.txt"
   rm -rf "$AGENTOPS_STORE"
-  row "exit-to-summary, local store on, child sent $n spans before exiting (median, p90)" \
+  row "exit-to-summary, local store on, child sent $n spans over $proto before exiting (median, p90)" \
     "**$(kv summary_median_ms "$line") ms**, p90 $(kv summary_p90_ms "$line") ms" "≤ 50 ms"
 done
 
