@@ -122,9 +122,11 @@ before it, and use -- when the command itself starts with a dash.`,
   # Give the agent 30s to clean up after Ctrl-C or SIGTERM before killing it
   agentops run --kill-after 30s -- ./my-agent
 
-  # Print the session JSON document instead of the panel; or nothing at all
-  agentops run --summary json -- ./my-agent 2> session.json
-  agentops run --quiet -- ./my-agent`,
+  # No panel, only the session JSON document in a file (stdout stays the agent's)
+  agentops run --quiet --json session.json -- ./my-agent
+
+  # The session JSON document on stderr in place of the panel
+  agentops run --summary json -- ./my-agent`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errors.New("no command to run: usage is 'agentops run [flags] -- <command> [args...]'")
