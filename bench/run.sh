@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: measures agentops end to end and prints a Markdown table.
 #
-#   bash bench/run.sh              # full run (about 4 minutes on 2 cores)
+#   bash bench/run.sh              # full run (a few minutes on 2 cores)
 #   BENCH_QUICK=1 bash bench/run.sh  # fewer runs and spans, for a quick look
 #
 # 1. wrapper overhead   `agentops run -- true` vs `true` (hyperfine, /usr/bin/time)
