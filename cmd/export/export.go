@@ -55,7 +55,9 @@ new. Exporters:
 Exits 0 when every exporter took every span, 1 when one failed.`,
 		Example: `  agentops export last -e otlp=http://localhost:4318
   agentops export 3f2a -e agentops -e file=session-3f2a.jsonl
-  agentops export last -e otlp=https://collector:4318 --otlp-header 'Authorization=Bearer TOKEN'`,
+  agentops export last -e otlp=https://collector:4318 --otlp-header 'Authorization=Bearer TOKEN'
+  agentops export last -e otlp=http://localhost:4318 --otlp-compression none --otlp-timeout 30s --batch-size 128
+  agentops export last --store .agentops -e file=session.jsonl`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Ref = "last"

@@ -44,7 +44,8 @@ rows, and the errors with the command's last output.
 'agentops run --report FILE' writes the same page at the end of a run.`,
 		Example: `  agentops report last -o report.html
   agentops report 3f2a -o session-3f2a.html
-  agentops report -o - > report.html`,
+  agentops report -o - > report.html
+  agentops report --store .agentops --output report.html`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Ref = "last"

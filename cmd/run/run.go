@@ -107,8 +107,26 @@ before it, and use -- when the command itself starts with a dash.`,
   # Send to AgentOps (on by default when AGENTOPS_API_KEY is set), tagged
   AGENTOPS_API_KEY=... agentops run --tag nightly --resource deployment.environment=ci -- python agent.py
 
-  # Push the session's metrics to a Prometheus Pushgateway from CI
-  agentops run --pushgateway http://pushgateway:9091 -- ./my-agent
+  # Push the session's metrics to a Prometheus Pushgateway from CI, under your own job label
+  agentops run --pushgateway http://pushgateway:9091 --pushgateway-job nightly-evals -- ./my-agent
+
+  # A collector that wants a header, no gzip and a short timeout per request
+  agentops run -e otlp=https://collector:4318 --otlp-header 'Authorization=Bearer TOKEN' --otlp-compression none --otlp-timeout 5s -- ./my-agent
+
+  # Smaller, more frequent batches, a bigger queue, and up to 30s to flush at the end
+  agentops run -e otlp=http://localhost:4318 --batch-size 128 --batch-timeout 1s --queue-size 8192 --export-timeout 30s -- ./my-agent
+
+  # Send one session in ten to remote exporters, under your own service name
+  agentops run --sample-ratio 0.1 --service-name nightly-evals -e otlp=http://localhost:4318 -- ./my-agent
+
+  # Inside a job whose OTEL_EXPORTER_OTLP_ENDPOINT is set, keep the session out of that collector
+  agentops run --no-upstream -- ./my-agent
+
+  # Use a self-hosted AgentOps
+  AGENTOPS_API_KEY=... agentops run --agentops-api-endpoint https://agentops-api.internal --agentops-exporter-endpoint https://agentops-otlp.internal/v1/traces -- ./my-agent
+
+  # Accept telemetry from a helper that cannot send the session's bearer token
+  agentops run --no-auth -- ./my-agent
 
   # Force pipes (separate stdout and stderr) even on a terminal
   agentops run --no-pty -- ./my-agent

@@ -33,7 +33,8 @@ func NewCmdPrune(io *iostreams.IOStreams, runF func(*PruneOptions) error) *cobra
 still running are kept. Only session directories are ever deleted, nothing
 else in the store directory.`,
 		Example: `  agentops sessions prune --older-than 30d
-  agentops sessions prune --older-than 12h --dry-run`,
+  agentops sessions prune --older-than 12h --dry-run
+  agentops sessions prune --older-than 7d --store .agentops`,
 		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
 			if olderThan == "" {

@@ -59,7 +59,8 @@ report' and 'agentops export'.`,
 		Example: `  agentops sessions
   agentops ls --since 24h --failed
   agentops sessions --limit 5 --json | jq '.[].id'
-  agentops sessions prune --older-than 30d`,
+  agentops sessions prune --older-than 30d
+  agentops sessions --store .agentops   # the store a CI job kept with run --store`,
 		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
 			if since != "" {

@@ -49,7 +49,8 @@ prefix of the id will do. 'agentops sessions' lists them.`,
 		Example: `  agentops show
   agentops show 3f2a
   agentops show last --json | jq '.session.totals'
-  agentops show last --max-spans 0   # every span of a big session`,
+  agentops show last --max-spans 0   # every span of a big session
+  agentops show --store .agentops    # the store a CI job kept with run --store`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Ref = "last"
