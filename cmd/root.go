@@ -48,7 +48,7 @@ untouched, and prints a session summary: LLM calls, tokens, tools, errors.`,
 // usage errors.
 func Execute() {
 	io := iostreams.System()
-	err := NewCmdRoot(io).Execute()
+	c, err := NewCmdRoot(io).ExecuteC()
 	if err == nil {
 		os.Exit(0)
 	}
@@ -60,6 +60,11 @@ func Execute() {
 		os.Exit(exit.Code)
 	}
 	fmt.Fprintln(io.ErrOut, "agentops:", err)
-	fmt.Fprintln(io.ErrOut, "Run 'agentops --help' for usage.")
+	// Point at the help of the command that was misused, not the root's.
+	path := "agentops"
+	if c != nil {
+		path = c.CommandPath()
+	}
+	fmt.Fprintf(io.ErrOut, "Run '%s --help' for usage.\n", path)
 	os.Exit(exitcode.Usage)
 }
