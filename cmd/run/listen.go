@@ -26,7 +26,9 @@ func isLoopback(addr string) bool {
 // warnListen tells the user when --listen exposes the receiver beyond this
 // machine, and how bad that is without the session token.
 func warnListen(w io.Writer, addr string, noAuth bool) {
-	if isLoopback(addr) {
+	// An address that does not parse fails to listen a moment later, with
+	// its own error and hint; warning about exposure first would mislead.
+	if _, _, err := net.SplitHostPort(addr); err != nil || isLoopback(addr) {
 		return
 	}
 	fmt.Fprintf(w, "agentops: warning: --listen %s is not a loopback address: other machines can reach the session's OTLP receiver", addr)

@@ -20,6 +20,7 @@ func TestWarnListen(t *testing.T) {
 		{":4318", false, "not a loopback address"},
 		{"[::]:0", true, "--no-auth"},
 		{"myhost:4318", false, "not a loopback address"},
+		{"bogus", false, ""}, // the listen error says what is wrong
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
