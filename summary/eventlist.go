@@ -66,7 +66,7 @@ func EventDetail(e events.Event) string {
 		}
 		parts = append(parts, fmt.Sprintf("%d→%d tokens", l.InputTokens, l.OutputTokens))
 		if l.CostUSD != nil {
-			parts = append(parts, costText(*l.CostUSD, 0))
+			parts = append(parts, costText(*l.CostUSD))
 		}
 		if l.Wrapper {
 			parts = append(parts, "(wrapper, not counted)")
@@ -95,21 +95,14 @@ func EventDetail(e events.Event) string {
 	return strings.Join(parts, "  ")
 }
 
-// costText formats a cost in USD; unpriced calls make it a lower bound,
-// and all-unpriced makes it unknown.
-func costText(usd float64, unpriced int) string {
+// costText formats one call's cost in USD, to the sixth decimal below a
+// cent: a single call's cost is often a fraction of a hundredth of a cent.
+func costText(usd float64) string {
 	prec := 4
 	if usd < 0.01 {
 		prec = 6
 	}
-	s := "$" + trimZeros(fmt.Sprintf("%.*f", prec, usd))
-	switch {
-	case unpriced > 0 && usd == 0:
-		return "?"
-	case unpriced > 0:
-		return "≥" + s
-	}
-	return s
+	return "$" + trimZeros(fmt.Sprintf("%.*f", prec, usd))
 }
 
 func trimZeros(s string) string {
@@ -126,12 +119,14 @@ func trimZeros(s string) string {
 // oneLine collapses whitespace so free text fits one line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// TotalsCost is a session's cost as the session list shows it.
+// TotalsCost is a session's cost as the session list shows it: in the
+// words of the summary panel ("unpriced", "$0.0012+"), so a session never
+// reads one way in the list and another in 'agentops show'.
 func TotalsCost(t events.Totals) string {
 	if t.LLMCalls == 0 {
 		return "-"
 	}
-	return costText(t.CostUSD, t.UnpricedCalls)
+	return totalCost(t)
 }
 
 // ShortDuration formats a duration for tables.

@@ -222,3 +222,25 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("output differs from %s (go test ./summary -update, then review the diff):\n%s", path, got)
 	}
 }
+
+// The session list and the panel must say the same of a session's cost:
+// never "?" or "$0" for calls without a price.
+func TestTotalsCostSpeaksLikeThePanel(t *testing.T) {
+	tests := []struct {
+		name string
+		t    events.Totals
+		want string
+	}{
+		{"no calls", events.Totals{}, "-"},
+		{"priced", events.Totals{LLMCalls: 2, CostUSD: 0.0123}, "$0.0123"},
+		{"all unpriced", events.Totals{LLMCalls: 2, UnpricedCalls: 2}, "unpriced"},
+		{"some unpriced", events.Totals{LLMCalls: 3, UnpricedCalls: 1, CostUSD: 0.5}, "$0.5000+"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := summary.TotalsCost(tt.t); got != tt.want {
+				t.Errorf("TotalsCost = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
