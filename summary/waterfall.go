@@ -98,7 +98,7 @@ func waterfall(rows []SpanRow, opts Options) string {
 		r.SetColorProfile(termenv.ANSI256)
 		st = newWaterfallStyles(r)
 	}
-	title := fmt.Sprintf("Waterfall: %d spans over %s", len(rows), formatDuration(total))
+	title := fmt.Sprintf("Waterfall: %s over %s", plural(len(rows), "span"), formatDuration(total))
 	if opts.Color {
 		title = st.header.Render(title)
 	}
