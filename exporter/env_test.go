@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -78,6 +79,23 @@ func TestParseSpec(t *testing.T) {
 		}
 		if err == nil && got.String() != tt.str {
 			t.Errorf("String() = %q, want %q", got.String(), tt.str)
+		}
+	}
+}
+
+func TestHeaderFlags(t *testing.T) {
+	got, err := HeaderFlags([]string{"Authorization=Bearer a=b", " X-Team = evals "})
+	if err != nil || got["Authorization"] != "Bearer a=b" || got["X-Team"] != "evals" || len(got) != 2 {
+		t.Errorf("HeaderFlags = %v, %v", got, err)
+	}
+	for _, bad := range []string{"nope", "=value", " =v"} {
+		if _, err := HeaderFlags([]string{bad}); err == nil || !strings.Contains(err.Error(), "Name=value") {
+			t.Errorf("HeaderFlags(%q) error = %v, want a hint", bad, err)
+		}
+	}
+	for c, ok := range map[string]bool{"gzip": true, "none": true, "": false, "zstd": false} {
+		if err := CheckCompression(c); (err == nil) != ok {
+			t.Errorf("CheckCompression(%q) = %v", c, err)
 		}
 	}
 }

@@ -41,6 +41,29 @@ func ParseSpec(v string) (Spec, error) {
 	return Spec{Name: name, Target: strings.TrimSpace(target)}, nil
 }
 
+// HeaderFlags turns Name=value pairs, as --otlp-header takes them, into
+// the Settings.Headers map; names and values are trimmed.
+func HeaderFlags(kvs []string) (map[string]string, error) {
+	h := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("bad header %q: use Name=value, e.g. 'Authorization=Bearer TOKEN'", kv)
+		}
+		h[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return h, nil
+}
+
+// CheckCompression accepts the Settings.Compression values a user may give.
+func CheckCompression(c string) error {
+	switch c {
+	case "gzip", "none":
+		return nil
+	}
+	return fmt.Errorf("unknown compression %q: use gzip or none", c)
+}
+
 // Settings are what an exporter may need besides its target.
 type Settings struct {
 	// Headers are sent with every OTLP request.

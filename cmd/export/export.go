@@ -129,24 +129,20 @@ func parse(opts *Options) (exporter.Settings, []exporter.Spec, error) {
 		env = os.Environ()
 	}
 	st := exporter.Settings{
-		Headers: map[string]string{}, Compression: opts.Compression, Timeout: opts.Timeout,
+		Compression: opts.Compression, Timeout: opts.Timeout,
 		Env: env, Console: opts.IO.ErrOut,
 	}
-	switch opts.Compression {
-	case "gzip", "none":
-	default:
-		return st, nil, usage("unknown --otlp-compression %q: use gzip or none", opts.Compression)
+	if err := exporter.CheckCompression(opts.Compression); err != nil {
+		return st, nil, usage("--otlp-compression: %w", err)
 	}
 	if opts.BatchSize <= 0 {
 		return st, nil, usage("--batch-size must be positive, e.g. 512")
 	}
-	for _, kv := range opts.Headers {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return st, nil, usage("bad --otlp-header %q: use Name=value", kv)
-		}
-		st.Headers[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	headers, err := exporter.HeaderFlags(opts.Headers)
+	if err != nil {
+		return st, nil, usage("--otlp-header: %w", err)
 	}
+	st.Headers = headers
 	var specs []exporter.Spec
 	for _, v := range opts.Exporters {
 		spec, err := exporter.ParseSpec(v)

@@ -36,7 +36,7 @@ func TestExportRunErrors(t *testing.T) {
 		want string
 	}{
 		"unknown exporter": {func(o *Options) { o.Exporters = []string{"carrier-pigeon"} }, "unknown exporter \"carrier-pigeon\""},
-		"bad header":       {func(o *Options) { o.Exporters = []string{"console"}; o.Headers = []string{"nope"} }, "bad --otlp-header"},
+		"bad header":       {func(o *Options) { o.Exporters = []string{"console"}; o.Headers = []string{"nope"} }, "--otlp-header: bad header \"nope\""},
 		"bad compression":  {func(o *Options) { o.Exporters = []string{"console"}; o.Compression = "zip" }, "gzip or none"},
 		"empty store":      {func(o *Options) { o.Exporters = []string{"console"} }, "no sessions stored"},
 	}

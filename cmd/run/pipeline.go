@@ -108,7 +108,6 @@ func newPipeline(ctx context.Context, opts *Options) (*pipeline, error) {
 		BatchTimeout:   o.BatchTimeout,
 		QueueSize:      o.QueueSize,
 		Settings: exporter.Settings{
-			Headers:     map[string]string{},
 			Compression: o.OTLPCompression,
 			Timeout:     o.OTLPTimeout,
 			Env:         os.Environ(),
@@ -125,23 +124,19 @@ func newPipeline(ctx context.Context, opts *Options) (*pipeline, error) {
 	if o.ExportTimeout <= 0 {
 		return nil, usageErr("--export-timeout must be positive, e.g. 10s")
 	}
-	switch o.OTLPCompression {
-	case "gzip", "none":
-	default:
-		return nil, usageErr("unknown --otlp-compression %q: use gzip or none", o.OTLPCompression)
+	if err := exporter.CheckCompression(o.OTLPCompression); err != nil {
+		return nil, usageErr("--otlp-compression: %w", err)
 	}
 	for _, kv := range o.Resource {
 		if k, _, ok := strings.Cut(kv, "="); !ok || strings.TrimSpace(k) == "" {
 			return nil, usageErr("bad --resource %q: use key=value, e.g. --resource deployment.environment=ci", kv)
 		}
 	}
-	for _, kv := range o.OTLPHeaders {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, usageErr("bad --otlp-header %q: use Name=value, e.g. --otlp-header 'Authorization=Bearer TOKEN'", kv)
-		}
-		cfg.Settings.Headers[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	headers, err := exporter.HeaderFlags(o.OTLPHeaders)
+	if err != nil {
+		return nil, usageErr("--otlp-header: %w", err)
 	}
+	cfg.Settings.Headers = headers
 	for _, v := range o.Exporters {
 		spec, err := exporter.ParseSpec(v)
 		if err != nil {
