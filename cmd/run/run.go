@@ -83,8 +83,11 @@ before it, and use -- when the command itself starts with a dash.`,
   # Keep the receiver open longer for children that export late
   agentops run --drain 500ms -- ./my-agent --flag value
 
-  # Receive from an agent in a container (warns: not loopback)
-  agentops run --listen 0.0.0.0:4318 -- docker run --network host my-agent
+  # Receive from an agent in a container (warns: not loopback). docker passes no
+  # variable on its own: hand in the token and parent, and the host's address
+  agentops run --listen 0.0.0.0:4318 -- docker run --add-host host.docker.internal:host-gateway \
+    -e OTEL_EXPORTER_OTLP_ENDPOINT=http://host.docker.internal:4318 \
+    -e OTEL_EXPORTER_OTLP_HEADERS -e TRACEPARENT -e OTEL_RESOURCE_ATTRIBUTES my-agent
 
   # Price your own models (same JSON shape as the embedded table)
   agentops run --prices my-prices.json -- ./my-agent

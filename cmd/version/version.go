@@ -17,6 +17,7 @@ func NewCmdVersion(io *iostreams.IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print the agentops version",
+		Long:    "Version prints the agentops version, the Go version and platform it was built with, and which LLM price table is built in (its date, and how to override it).",
 		Example: "  agentops version",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
