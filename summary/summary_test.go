@@ -244,3 +244,39 @@ func TestTotalsCostSpeaksLikeThePanel(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderSessionList(t *testing.T) {
+	rows := []summary.ListRow{
+		{ID: "aaaa1111", State: "ok", StateGood: true, Command: "agent --task " + strings.Repeat("x", 100)},
+		{ID: "bbbb2222", State: "failed", Command: "agent"},
+		{ID: "cccc3333", State: "incomplete", StateWarn: true, Command: "agent"},
+	}
+	var plain bytes.Buffer
+	if err := summary.RenderSessionList(&plain, rows, false, 80); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(plain.String(), "\n"), "\n")
+	if len(lines) != 4 || strings.Contains(plain.String(), "\x1b[") {
+		t.Fatalf("plain list:\n%s", plain.String())
+	}
+	if w := lipgloss.Width(lines[1]); w != 80 || !strings.HasSuffix(lines[1], "…") {
+		t.Errorf("long command not cut to 80 columns (%d):\n%s", w, lines[1])
+	}
+	var color bytes.Buffer
+	if err := summary.RenderSessionList(&color, rows, true, 200); err != nil {
+		t.Fatal(err)
+	}
+	// Each state in its own colour: good, warn and bad differ.
+	var codes []string
+	for _, state := range []string{"ok", "incomplete", "failed"} {
+		i := strings.Index(color.String(), state+"\x1b[0m")
+		j := strings.LastIndex(color.String()[:max(i, 0)], "\x1b[")
+		if i < 0 || j < 0 {
+			t.Fatalf("state %q not coloured:\n%q", state, color.String())
+		}
+		codes = append(codes, color.String()[j:i])
+	}
+	if codes[0] == codes[1] || codes[1] == codes[2] || codes[0] == codes[2] {
+		t.Errorf("states share colours: %q", codes)
+	}
+}

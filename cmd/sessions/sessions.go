@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
@@ -211,25 +209,8 @@ func rowOf(st *store.Store, e *store.Entry) Row {
 }
 
 func writeTable(w io.Writer, rows []Row, color bool, width int) error {
-	stateStyle := func(s store.State) string { return string(s) }
-	if color {
-		re := lipgloss.NewRenderer(io.Discard)
-		re.SetColorProfile(termenv.ANSI256)
-		good := re.NewStyle().Foreground(lipgloss.Color("42"))
-		bad := re.NewStyle().Foreground(lipgloss.Color("196"))
-		warn := re.NewStyle().Foreground(lipgloss.Color("220"))
-		stateStyle = func(s store.State) string {
-			switch s {
-			case store.StateOK:
-				return good.Render(string(s))
-			case store.StateRunning, store.StateIncomplete:
-				return warn.Render(string(s))
-			}
-			return bad.Render(string(s))
-		}
-	}
-	table := [][]string{{"ID", "STARTED", "DURATION", "STATE", "LLM", "TOKENS", "COST", "COMMAND"}}
-	for _, r := range rows {
+	list := make([]summary.ListRow, len(rows))
+	for i, r := range rows {
 		dur := "-"
 		if r.DurationMS > 0 || r.State != store.StateIncomplete {
 			dur = summary.ShortDuration(time.Duration(r.DurationMS) * time.Millisecond)
@@ -238,42 +219,15 @@ func writeTable(w io.Writer, rows []Row, color bool, width int) error {
 		if r.LLMCalls > 0 {
 			cost = summary.TotalsCost(events.Totals{LLMCalls: r.LLMCalls, CostUSD: r.CostUSD, UnpricedCalls: r.Unpriced})
 		}
-		table = append(table, []string{
-			shortID(r.ID), r.Start.Local().Format("2006-01-02 15:04:05"), dur, stateStyle(r.State),
-			strconv.Itoa(r.LLMCalls), fmt.Sprintf("%d/%d", r.InputTokens, r.OutputTokens), cost,
-			strings.Join(r.Command, " "),
-		})
-	}
-	return writeColumns(w, table, width)
-}
-
-// writeColumns aligns cells (which may carry ANSI styles) in columns two
-// spaces apart; the last column is cut to the width.
-func writeColumns(w io.Writer, table [][]string, width int) error {
-	widths := make([]int, len(table[0]))
-	for _, row := range table {
-		for i, c := range row {
-			widths[i] = max(widths[i], lipgloss.Width(c))
+		list[i] = summary.ListRow{
+			ID: shortID(r.ID), Started: r.Start.Local().Format("2006-01-02 15:04:05"), Duration: dur,
+			State: string(r.State), StateGood: r.State == store.StateOK,
+			StateWarn: r.State == store.StateRunning || r.State == store.StateIncomplete,
+			LLM:       strconv.Itoa(r.LLMCalls), Tokens: fmt.Sprintf("%d/%d", r.InputTokens, r.OutputTokens),
+			Cost: cost, Command: strings.Join(r.Command, " "),
 		}
 	}
-	var b strings.Builder
-	for _, row := range table {
-		used := 0
-		for i, c := range row {
-			if i == len(row)-1 {
-				if room := width - used; room > 10 && lipgloss.Width(c) > room {
-					c = string([]rune(c)[:room-1]) + "…"
-				}
-				b.WriteString(c)
-				break
-			}
-			b.WriteString(c + strings.Repeat(" ", widths[i]-lipgloss.Width(c)+2))
-			used += widths[i] + 2
-		}
-		b.WriteString("\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return summary.RenderSessionList(w, list, color, width)
 }
 
 // shortID is the first eight characters of an id: a UUID's first group.
