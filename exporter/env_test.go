@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -97,5 +98,24 @@ func TestHeaderFlags(t *testing.T) {
 		if err := CheckCompression(c); (err == nil) != ok {
 			t.Errorf("CheckCompression(%q) = %v", c, err)
 		}
+	}
+}
+
+// A URL exporters cannot send to is refused when the exporter is built, with
+// a hint, rather than failing every export at the end of the session.
+func TestOTLPTargetMustBeHTTP(t *testing.T) {
+	for _, spec := range []Spec{{"otlp", "ftp://collector:4318"}, {"otlpgrpc", "ftp://collector:4317"}, {"otlp", "http://"}} {
+		_, err := New(context.Background(), spec, Settings{})
+		if err == nil || !strings.Contains(err.Error(), "use http://host:port") {
+			t.Errorf("New(%s) error = %v, want a bad-URL hint", spec, err)
+		}
+	}
+	for _, spec := range []Spec{{"otlp", "collector:4318"}, {"otlp", "https://collector/v1/traces"}, {"otlpgrpc", "http://127.0.0.1:4317"}} {
+		exp, err := New(context.Background(), spec, Settings{})
+		if err != nil {
+			t.Errorf("New(%s): %v", spec, err)
+			continue
+		}
+		_ = exp.Shutdown(context.Background())
 	}
 }

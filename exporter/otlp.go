@@ -40,7 +40,7 @@ func tracesURL(target, def string) (string, error) {
 		target = "http://" + target
 	}
 	u, err := url.Parse(target)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", fmt.Errorf("bad URL %q: use http://host:port or https://host/path", RedactURL(target))
 	}
 	if u.Path == "" || u.Path == "/" {
@@ -95,7 +95,7 @@ func newOTLPGRPC(ctx context.Context, target string, s Settings) (sdktrace.SpanE
 	if !strings.Contains(target, "://") {
 		target = "http://" + target
 	}
-	if u, err := url.Parse(target); err != nil || u.Host == "" {
+	if u, err := url.Parse(target); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("bad URL %q: use http://host:port (no TLS) or https://host:port", RedactURL(target))
 	}
 	headers := s.Headers
