@@ -3,8 +3,10 @@ package report
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -106,7 +108,13 @@ func Write(w io.Writer, s *store.Session) error {
 func WriteFile(path string, s *store.Session) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("write the report: %w", err)
+		// The error names our temporary file; say which directory is wrong.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("write the report %s: cannot create files in %s (does the directory exist, and may you write there?): %w",
+			path, filepath.Dir(path), err)
 	}
 	err = Write(f, s)
 	if cerr := f.Close(); err == nil {
