@@ -53,6 +53,10 @@ const dirTime = "20060102T150405.000Z"
 // in the store directory is ever read or pruned.
 var dirName = regexp.MustCompile(`^\d{8}T\d{6}\.\d{3}Z-[A-Za-z0-9-]+$`)
 
+// RootDefault says, for --store's help, where Root looks when no directory
+// is given; it follows Root.
+const RootDefault = "$" + EnvStore + ", else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops"
+
 // Root returns the store directory: flag if set, else $AGENTOPS_STORE, else
 // $XDG_STATE_HOME/agentops, else ~/.local/state/agentops. getenv is
 // os.Getenv in production; tests pass their own.

@@ -18,6 +18,7 @@ import (
 	"github.com/agentops-dev/agentops/cmd/show"
 	"github.com/agentops-dev/agentops/exporter"
 	"github.com/agentops-dev/agentops/iostreams"
+	"github.com/agentops-dev/agentops/store"
 )
 
 // Options are the parsed flags and arguments of `agentops export`.
@@ -74,7 +75,7 @@ Exits 0 when every exporter took every span, 1 when one failed.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&opts.StoreDir, "store", "", "session store directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
+	f.StringVar(&opts.StoreDir, "store", "", "session store directory (default "+store.RootDefault+")")
 	f.StringArrayVarP(&opts.Exporters, "exporter", "e", nil, "exporter NAME[=TARGET] to send the session to, repeatable")
 	f.StringArrayVar(&opts.Headers, "otlp-header", nil, "header K=V sent by otlp and otlpgrpc exporters, repeatable")
 	f.StringVar(&opts.Compression, "otlp-compression", "gzip", "compression of otlp/otlpgrpc/agentops requests: gzip or none")

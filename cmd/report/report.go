@@ -63,7 +63,7 @@ rows, and the errors with the command's last output.
 			return ReportRun(opts)
 		},
 	}
-	c.Flags().StringVar(&opts.StoreDir, "store", "", "session store directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
+	c.Flags().StringVar(&opts.StoreDir, "store", "", "session store directory (default "+store.RootDefault+")")
 	c.Flags().StringVarP(&opts.Output, "output", "o", "", "file to write the HTML to (- for stdout)")
 	return c
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/agentops-dev/agentops/receiver"
 	"github.com/agentops-dev/agentops/runner"
 	"github.com/agentops-dev/agentops/session"
+	"github.com/agentops-dev/agentops/store"
 )
 
 // Options are the parsed flags and arguments of `agentops run`.
@@ -174,7 +175,7 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.StringVar(&opts.JSONPath, "json", "", "also write the session (summary and events) as JSON to this file (- for stdout)")
 	f.StringVar(&opts.PricesPath, "prices", "", "JSON price table overriding and extending the embedded one ("+pricing.TableSource+" of "+pricing.TableDate+")")
 	f.BoolVar(&opts.FailOnErrors, "fail-on-errors", false, "end the session as Fail when error events arrived, even if the command exited 0")
-	f.StringVar(&opts.StoreDir, "store", "", "keep the session in this directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
+	f.StringVar(&opts.StoreDir, "store", "", "keep the session in this directory (default "+store.RootDefault+")")
 	f.BoolVar(&opts.NoStore, "no-store", false, "do not keep the session in the local store")
 	f.StringVar(&opts.ReportPath, "report", "", "write a self-contained HTML report of the session to this file at the end")
 	addExportFlags(c, &opts.Export)

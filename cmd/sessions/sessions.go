@@ -34,7 +34,7 @@ type Options struct {
 	Getenv func(string) string
 }
 
-const storeUsage = "session store directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)"
+const storeUsage = "session store directory (default " + store.RootDefault + ")"
 
 // NewCmdSessions builds `agentops sessions` and its prune subcommand. runF
 // replaces the work in tests of flag parsing; nil means ListRun.

@@ -63,7 +63,7 @@ prefix of the id will do. 'agentops sessions' lists them.`,
 			return ShowRun(opts)
 		},
 	}
-	c.Flags().StringVar(&opts.StoreDir, "store", "", "session store directory (default $AGENTOPS_STORE, else $XDG_STATE_HOME/agentops, else ~/.local/state/agentops)")
+	c.Flags().StringVar(&opts.StoreDir, "store", "", "session store directory (default "+store.RootDefault+")")
 	c.Flags().BoolVar(&opts.JSON, "json", false, "print the whole session as JSON: record, state and stored spans (OTLP JSON)")
 	c.Flags().IntVar(&opts.MaxSpans, "max-spans", 200, "show at most this many spans in the waterfall (0 for all)")
 	return c
