@@ -39,10 +39,13 @@ func System() *IOStreams {
 func (s *IOStreams) ColorErr() bool { return s.StderrTTY && !s.NoColor }
 
 // TerminalWidth is the width of the terminal behind ErrOut, or 80.
-func (s *IOStreams) TerminalWidth() int {
-	if f, ok := s.ErrOut.(*os.File); ok && s.StderrTTY {
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
-			return w
+func (s *IOStreams) TerminalWidth() int { return width(s.ErrOut, s.StderrTTY) }
+
+// width is the width of the terminal behind w when it is one, else 80.
+func width(w io.Writer, tty bool) int {
+	if f, ok := w.(*os.File); ok && tty {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			return cols
 		}
 	}
 	return 80
