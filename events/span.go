@@ -45,6 +45,21 @@ func FromSpan(span ptrace.Span) []Event {
 	return out
 }
 
+// EachSpan calls fn with every span of td, in order: the walk over
+// resource and scope that every reader of a batch repeats.
+func EachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				fn(spans.At(k))
+			}
+		}
+	}
+}
+
 // classify applies kindRules: the span's kind and the convention that said so.
 func classify(attrs pcommon.Map) (Kind, string) {
 	for _, r := range kindRules {

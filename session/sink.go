@@ -46,29 +46,13 @@ func (k *Sink) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 }
 
 func (k *Sink) tallyTraces(td ptrace.Traces) {
+	// Converting is the costly part: done before taking the lock.
 	var evs []events.Event
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for s := 0; s < spans.Len(); s++ {
-				evs = append(evs, events.FromSpan(spans.At(s))...)
-			}
-		}
-	}
+	events.EachSpan(td, func(sp ptrace.Span) { evs = append(evs, events.FromSpan(sp)...) })
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.spans += int64(td.SpanCount())
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for s := 0; s < spans.Len(); s++ {
-				k.window.AddSpan(spans.At(s).SpanID(), spans.At(s).ParentSpanID())
-			}
-		}
-	}
+	events.EachSpan(td, func(sp ptrace.Span) { k.window.AddSpan(sp.SpanID(), sp.ParentSpanID()) })
 	k.window.AddEvents(evs...)
 }
 

@@ -94,25 +94,17 @@ func rebuild(e *Entry, td ptrace.Traces) *record.Session {
 	var evs []events.Event
 	var lin events.Lineage
 	end := rec.Start
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				sp := spans.At(k)
-				rec.SpansReceived++
-				if t := sp.EndTimestamp().AsTime(); t.After(end) {
-					end = t
-				}
-				if rec.TraceID == "" {
-					rec.TraceID = sp.TraceID().String()
-				}
-				lin.Add(sp.SpanID(), sp.ParentSpanID())
-				evs = append(evs, events.FromSpan(sp)...)
-			}
+	events.EachSpan(td, func(sp ptrace.Span) {
+		rec.SpansReceived++
+		if t := sp.EndTimestamp().AsTime(); t.After(end) {
+			end = t
 		}
-	}
+		if rec.TraceID == "" {
+			rec.TraceID = sp.TraceID().String()
+		}
+		lin.Add(sp.SpanID(), sp.ParentSpanID())
+		evs = append(evs, events.FromSpan(sp)...)
+	})
 	slices.SortStableFunc(evs, func(a, b events.Event) int { return a.Start.Compare(b.Start) })
 	rec.Totals = events.Finish(evs, &lin, pricing.Default())
 	rec.Events = evs
