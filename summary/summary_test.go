@@ -280,3 +280,13 @@ func TestRenderSessionList(t *testing.T) {
 		t.Errorf("states share colours: %q", codes)
 	}
 }
+
+// A fast tool's time reads in microseconds, as in the event list, not "0s".
+func TestToolTimeBelowAMillisecond(t *testing.T) {
+	rec := &record.Session{ID: "s", Command: []string{"agent"}, EndState: record.Success, SpansReceived: 1,
+		Totals: events.Totals{ToolCalls: 2, Tools: []events.ToolTotals{{Name: "search", Calls: 2, Time: 250 * time.Microsecond}}}}
+	out := summary.Plain(rec)
+	if !strings.Contains(out, "250µs") {
+		t.Errorf("tool time not in µs:\n%s", out)
+	}
+}

@@ -172,7 +172,7 @@ func totalCost(t events.Totals) string {
 func toolTable(t events.Totals) table {
 	tb := table{title: "Tools", head: []string{"tool", "calls", "errors", "time"}}
 	for _, tl := range t.Tools {
-		tb.rows = append(tb.rows, []string{tl.Name, formatInt(int64(tl.Calls)), formatInt(int64(tl.Errors)), formatDuration(tl.Time)})
+		tb.rows = append(tb.rows, []string{tl.Name, formatInt(int64(tl.Calls)), formatInt(int64(tl.Errors)), spanDuration(tl.Time)})
 		tb.warn = append(tb.warn, tl.Errors > 0)
 	}
 	return tb
