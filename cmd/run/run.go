@@ -68,7 +68,10 @@ func NewCmdRun(io *iostreams.IOStreams, runF func(*Options) error) *cobra.Comman
 		Long: `Run starts an embedded OTLP receiver on loopback, runs the command with
 OTEL_EXPORTER_OTLP_ENDPOINT, TRACEPARENT and friends pointing its own
 OpenTelemetry SDK at that receiver, and when the command exits prints a
-session summary on stderr. agentops exits with the command's exit code.
+session summary on stderr. agentops exits with the command's exit code
+(127 not found, 126 not executable, 128+N killed by signal N, like a shell);
+125 means agentops itself failed before starting it, 2 that its flags are
+wrong. Telemetry (receiver, exporters, summary) never changes the exit code.
 
 Everything after the command name belongs to the command: put agentops flags
 before it, and use -- when the command itself starts with a dash.`,
