@@ -55,6 +55,9 @@ func TestExportFlagsUsageErrors(t *testing.T) {
 		"bad compression":   {"--otlp-compression", "zstd"},
 		"file without path": {"-e", "file"},
 		"zero timeout":      {"--export-timeout", "0s"},
+		"negative kill":     {"--kill-after", "-1s"},
+		"negative tail":     {"--tail-bytes", "-5"},
+		"negative drain":    {"--drain", "-1ms"},
 	}
 	for name, flags := range tests {
 		t.Run(name, func(t *testing.T) {

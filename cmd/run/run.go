@@ -204,6 +204,9 @@ func runRun(ctx context.Context, opts *Options) error {
 	if err := checkSummary(opts.Summary); err != nil {
 		return &exitcode.Error{Code: exitcode.Usage, Err: err}
 	}
+	if err := checkNotNegative(opts); err != nil {
+		return &exitcode.Error{Code: exitcode.Usage, Err: err}
+	}
 	warnListen(opts.IO.ErrOut, opts.Listen, opts.NoAuth)
 	prices := pricing.Default()
 	if opts.PricesPath != "" {
@@ -305,4 +308,18 @@ func killAfter(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// checkNotNegative refuses negative sizes and durations, which would
+// otherwise silently mean "none" or "never".
+func checkNotNegative(opts *Options) error {
+	switch {
+	case opts.KillAfter < 0:
+		return fmt.Errorf("--kill-after %s is negative: use 0 to never kill, or a duration like 10s", opts.KillAfter)
+	case opts.TailBytes < 0:
+		return fmt.Errorf("--tail-bytes %d is negative: use 0 to keep no output, or a size like 65536", opts.TailBytes)
+	case opts.Drain < 0:
+		return fmt.Errorf("--drain %s is negative: use a duration like 50ms", opts.Drain)
+	}
+	return nil
 }

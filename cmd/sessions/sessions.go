@@ -61,6 +61,9 @@ report' and 'agentops export'.`,
   agentops sessions --store .agentops   # the store a CI job kept with run --store`,
 		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
+			if opts.Limit < 0 {
+				return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("--limit %d is negative: use 0 for all sessions, or a count like 20", opts.Limit)}
+			}
 			if since != "" {
 				d, err := ParseAge(since)
 				if err != nil {

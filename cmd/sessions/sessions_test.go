@@ -161,4 +161,9 @@ func TestFlags(t *testing.T) {
 	if err := c.Execute(); err == nil {
 		t.Error("--since later accepted")
 	}
+	c = NewCmdSessions(io, func(*Options) error { return nil })
+	c.SetArgs([]string{"--limit", "-1"})
+	if err := c.Execute(); err == nil || !strings.Contains(err.Error(), "negative") {
+		t.Errorf("--limit -1: %v, want a usage error", err)
+	}
 }

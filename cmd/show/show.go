@@ -53,6 +53,9 @@ prefix of the id will do. 'agentops sessions' lists them.`,
   agentops show --store .agentops    # the store a CI job kept with run --store`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
+			if opts.MaxSpans < 0 {
+				return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("--max-spans %d is negative: use 0 for every span, or a count like 200", opts.MaxSpans)}
+			}
 			opts.Ref = "last"
 			if len(args) == 1 {
 				opts.Ref = args[0]

@@ -120,6 +120,16 @@ func TestShowErrors(t *testing.T) {
 	}
 }
 
+func TestShowNegativeMaxSpans(t *testing.T) {
+	io := &iostreams.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
+	c := NewCmdShow(io, func(*Options) error { t.Error("ran with --max-spans -1"); return nil })
+	c.SetArgs([]string{"--max-spans", "-1"})
+	c.SilenceUsage, c.SilenceErrors = true, true
+	if err := c.Execute(); err == nil || !strings.Contains(err.Error(), "negative") {
+		t.Errorf("--max-spans -1: %v, want a usage error", err)
+	}
+}
+
 func TestShowMaxSpans(t *testing.T) {
 	var out bytes.Buffer
 	io := &iostreams.IOStreams{Out: &out, ErrOut: &out}
