@@ -27,7 +27,7 @@ var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 type Report struct {
 	Session *record.Session
 	// Spans is the session's span tree (SpanTree of the stored spans).
-	Spans []SpanRow
+	Spans []events.SpanRow
 	// State is the stored session's state ("ok", "failed", "incomplete", ...)
 	// and Problems what is wrong with its record, if anything.
 	State    string
@@ -157,7 +157,7 @@ func stateClass(state string) string {
 }
 
 // reportRows places each span on the session's time line in percent.
-func reportRows(spans []SpanRow) ([]reportRow, []reportTick, string) {
+func reportRows(spans []events.SpanRow) ([]reportRow, []reportTick, string) {
 	if len(spans) == 0 {
 		return nil, nil, "0s"
 	}

@@ -28,18 +28,18 @@ func newWaterfallStyles(r *lipgloss.Renderer) waterfallStyles {
 		muted:   c("245"),
 		errMark: c("196").Bold(true),
 		name: map[events.Kind]lipgloss.Style{
-			events.KindLLM:   c("212").Bold(true),
-			events.KindTool:  c("45").Bold(true),
-			events.KindAgent: c("63"),
-			KindSession:      c("245"),
+			events.KindLLM:     c("212").Bold(true),
+			events.KindTool:    c("45").Bold(true),
+			events.KindAgent:   c("63"),
+			events.KindSession: c("245"),
 		},
 		bar: map[events.Kind]lipgloss.Style{
-			"":                c("245"),
-			events.KindLLM:    c("212"),
-			events.KindTool:   c("45"),
-			events.KindAgent:  c("63"),
-			events.KindAction: c("111"),
-			KindSession:       c("240"),
+			"":                 c("245"),
+			events.KindLLM:     c("212"),
+			events.KindTool:    c("45"),
+			events.KindAgent:   c("63"),
+			events.KindAction:  c("111"),
+			events.KindSession: c("240"),
 		},
 		errBar: c("196"),
 	}
@@ -50,7 +50,7 @@ func kindTag(k events.Kind) string {
 	switch k {
 	case "":
 		return ""
-	case KindSession:
+	case events.KindSession:
 		return "run"
 	}
 	return string(k)
@@ -60,7 +60,7 @@ func kindTag(k events.Kind) string {
 // indentation, each span's kind, duration and a bar placed and sized in
 // proportion to the session's time. Failed spans are marked with ✗ (and red
 // on a colour terminal); LLM and tool spans are coloured.
-func RenderWaterfall(w io.Writer, rows []SpanRow, opts Options) error {
+func RenderWaterfall(w io.Writer, rows []events.SpanRow, opts Options) error {
 	if opts.Width <= 0 {
 		opts.Width = 80
 	}
@@ -68,7 +68,7 @@ func RenderWaterfall(w io.Writer, rows []SpanRow, opts Options) error {
 	return err
 }
 
-func waterfall(rows []SpanRow, opts Options) string {
+func waterfall(rows []events.SpanRow, opts Options) string {
 	var b strings.Builder
 	if len(rows) == 0 {
 		b.WriteString("Waterfall: no spans stored\n")
@@ -132,7 +132,7 @@ func waterfall(rows []SpanRow, opts Options) string {
 
 // barLine draws a span's bar: blank up to its start, filled for its
 // duration (at least one cell, so instant spans stay visible).
-func barLine(r SpanRow, t0 time.Time, total time.Duration, width int, color bool) string {
+func barLine(r events.SpanRow, t0 time.Time, total time.Duration, width int, color bool) string {
 	fill, blank := "=", " "
 	if color {
 		fill = "█"

@@ -15,7 +15,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
-	"github.com/agentops-dev/agentops/cmd/show"
+	"github.com/agentops-dev/agentops/cmd/storedsession"
 	"github.com/agentops-dev/agentops/exporter"
 	"github.com/agentops-dev/agentops/iostreams"
 	"github.com/agentops-dev/agentops/store"
@@ -91,7 +91,7 @@ func ExportRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	s, err := show.Load(opts.StoreDir, opts.Getenv, opts.Ref)
+	s, err := storedsession.Load(opts.StoreDir, opts.Getenv, opts.Ref)
 	if err != nil {
 		return err
 	}

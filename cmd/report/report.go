@@ -2,21 +2,14 @@
 package report
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
-	"github.com/agentops-dev/agentops/cmd/show"
+	"github.com/agentops-dev/agentops/cmd/storedsession"
 	"github.com/agentops-dev/agentops/iostreams"
 	"github.com/agentops-dev/agentops/store"
-	"github.com/agentops-dev/agentops/summary"
 )
 
 // Options are the parsed flags and arguments of `agentops report`.
@@ -70,75 +63,16 @@ rows, and the errors with the command's last output.
 
 // ReportRun writes the report of one stored session.
 func ReportRun(opts *Options) error {
-	s, err := show.Load(opts.StoreDir, opts.Getenv, opts.Ref)
+	s, err := storedsession.Load(opts.StoreDir, opts.Getenv, opts.Ref)
 	if err != nil {
 		return err
 	}
 	if opts.Output == "-" {
-		return Write(opts.IO.Out, s)
+		return storedsession.WriteReport(opts.IO.Out, s)
 	}
-	if err := WriteFile(opts.Output, s); err != nil {
+	if err := storedsession.WriteReportFile(opts.Output, s); err != nil {
 		return &exitcode.Error{Code: exitcode.Internal, Err: err}
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s (session %s, %d spans)\n", opts.Output, s.ID, s.Traces.SpanCount())
 	return nil
-}
-
-// Report is the HTML report's view of a stored session.
-func Report(s *store.Session) summary.Report {
-	return summary.Report{
-		Session:    s.Record,
-		Spans:      summary.SpanTree(s.Traces),
-		State:      string(s.State),
-		Problems:   s.Problems,
-		OutputTail: outputTail(s),
-	}
-}
-
-// Write writes the HTML report of s to w.
-func Write(w io.Writer, s *store.Session) error {
-	bw := bufio.NewWriter(w)
-	if err := summary.RenderHTML(bw, Report(s)); err != nil {
-		return err
-	}
-	return bw.Flush()
-}
-
-// WriteFile writes the HTML report of s to path, whole or not at all.
-func WriteFile(path string, s *store.Session) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		// The error names our temporary file; say which directory is wrong.
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("write the report %s: cannot create files in %s (does the directory exist, and may you write there?): %w",
-			path, filepath.Dir(path), err)
-	}
-	err = Write(f, s)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		// CreateTemp makes 0600; a report is meant to be shared.
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("write the report %s: %w", path, err)
-	}
-	return nil
-}
-
-// outputTail is the end of the child's output, when the record kept it
-// (the runner keeps it when the child failed).
-func outputTail(s *store.Session) string {
-	if s.Record == nil {
-		return ""
-	}
-	return s.Record.OutputTail
 }

@@ -5,7 +5,7 @@ import (
 	"os"
 	"time"
 
-	reportcmd "github.com/agentops-dev/agentops/cmd/report"
+	"github.com/agentops-dev/agentops/cmd/storedsession"
 	"github.com/agentops-dev/agentops/record"
 	"github.com/agentops-dev/agentops/session"
 	"github.com/agentops-dev/agentops/store"
@@ -103,7 +103,7 @@ func (rs *runStore) report(rec *record.Session) error {
 	if err != nil {
 		return err
 	}
-	return reportcmd.WriteFile(rs.opts.ReportPath, s)
+	return storedsession.WriteReportFile(rs.opts.ReportPath, s)
 }
 
 // discard removes the session's directory: the session never ran.

@@ -3,16 +3,16 @@ package show
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
+	"github.com/agentops-dev/agentops/cmd/storedsession"
+	"github.com/agentops-dev/agentops/events"
 	"github.com/agentops-dev/agentops/iostreams"
 	"github.com/agentops-dev/agentops/record"
 	"github.com/agentops-dev/agentops/store"
@@ -74,7 +74,7 @@ prefix of the id will do. 'agentops sessions' lists them.`,
 
 // ShowRun loads and prints one session.
 func ShowRun(opts *Options) error {
-	s, err := Load(opts.StoreDir, opts.Getenv, opts.Ref)
+	s, err := storedsession.Load(opts.StoreDir, opts.Getenv, opts.Ref)
 	if err != nil {
 		return err
 	}
@@ -83,31 +83,6 @@ func ShowRun(opts *Options) error {
 	}
 	ropts := summary.Options{Color: opts.IO.ColorOut(), Width: opts.IO.OutWidth()}
 	return Render(opts.IO.Out, s, ropts, opts.MaxSpans)
-}
-
-// Load opens the store and reads the session ref names, with errors that
-// say what to do.
-func Load(storeDir string, getenv func(string) string, ref string) (*store.Session, error) {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	root, err := store.Root(storeDir, getenv)
-	if err != nil {
-		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
-	}
-	st := store.Open(root)
-	e, err := st.Resolve(ref)
-	switch {
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrAmbiguous), errors.Is(err, store.ErrEmpty):
-		return nil, &exitcode.Error{Code: exitcode.Usage, Err: err}
-	case err != nil:
-		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
-	}
-	s, err := st.Load(e)
-	if err != nil {
-		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
-	}
-	return s, nil
 }
 
 // Render writes the human form of a stored session: state and problems if
@@ -131,7 +106,7 @@ func Render(w io.Writer, s *store.Session, opts summary.Options, maxSpans int) e
 		return err
 	}
 	fmt.Fprintln(w)
-	rows := summary.SpanTree(s.Traces)
+	rows := events.SpanTree(s.Traces)
 	more := 0
 	if maxSpans > 0 && len(rows) > maxSpans {
 		rows, more = rows[:maxSpans], len(rows)-maxSpans

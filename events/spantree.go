@@ -1,4 +1,4 @@
-package summary
+package events
 
 import (
 	"cmp"
@@ -7,12 +7,10 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-
-	"github.com/agentops-dev/agentops/events"
 )
 
 // KindSession marks the session's own root span in a SpanRow.
-const KindSession events.Kind = "session"
+const KindSession Kind = "session"
 
 // SpanRow is one span of a session's waterfall, in tree order.
 type SpanRow struct {
@@ -25,13 +23,13 @@ type SpanRow struct {
 	Start, End   time.Time
 	// Kind is the span's AgentOps event kind (llm, tool, agent, action),
 	// KindSession for the session span, empty for any other span.
-	Kind events.Kind
+	Kind Kind
 	// Error is set when the span ended with status ERROR; ErrorMessage says why.
 	Error        bool
 	ErrorMessage string
 	// Event is the span's primary event, if it has one: the LLM call's model
 	// and content, the tool's arguments and result.
-	Event *events.Event
+	Event *Event
 }
 
 // Duration is the span's wall time; 0 when the span ends before it starts.
@@ -77,8 +75,8 @@ func newSpanRow(sp ptrace.Span, service string) SpanRow {
 	if !sp.ParentSpanID().IsEmpty() {
 		r.ParentSpanID = sp.ParentSpanID().String()
 	}
-	for _, e := range events.FromSpan(sp) {
-		if e.Kind == events.KindError {
+	for _, e := range FromSpan(sp) {
+		if e.Kind == KindError {
 			if e.Error != nil {
 				r.ErrorMessage = e.Error.Message
 			}
