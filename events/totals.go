@@ -33,8 +33,12 @@ type Totals struct {
 	// Errors counts error events, an error re-raised by enclosing spans once.
 	Errors       int           `json:"errors"`
 	ErrorSamples []ErrorSample `json:"error_samples,omitempty"`
-	Models       []ModelTotals `json:"models,omitempty"`
-	Tools        []ToolTotals  `json:"tools,omitempty"`
+	// LastError is the error that ended last, kept however many events the
+	// session had (the record keeps only the first of them).
+	LastError  *ErrorSample `json:"last_error,omitempty"`
+	lastErrEnd time.Time
+	Models     []ModelTotals `json:"models,omitempty"`
+	Tools      []ToolTotals  `json:"tools,omitempty"`
 }
 
 // ModelTotals is the usage of one model.
@@ -105,15 +109,18 @@ func (t *Totals) Add(e Event) {
 			return
 		}
 		t.Errors++
+		s := ErrorSample{Where: e.Name}
+		if e.Error != nil {
+			s.Type, s.Message = e.Error.Type, e.Error.Message
+		}
+		if s.Message == "" {
+			s.Message = first(s.Type, "error in "+e.Name)
+		}
 		if len(t.ErrorSamples) < MaxErrorSamples {
-			s := ErrorSample{Where: e.Name}
-			if e.Error != nil {
-				s.Type, s.Message = e.Error.Type, e.Error.Message
-			}
-			if s.Message == "" {
-				s.Message = first(s.Type, "error in "+e.Name)
-			}
 			t.ErrorSamples = append(t.ErrorSamples, s)
+		}
+		if t.LastError == nil || !e.End.Before(t.lastErrEnd) {
+			t.LastError, t.lastErrEnd = &s, e.End
 		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 //   - Fail when it exited 0 with error events and failOnErrors is set;
 //   - Success otherwise.
 func decideEnd(rec *record.Session, failOnErrors bool) {
-	lastErr := lastError(rec.Events)
+	lastErr := lastError(rec.Totals)
 	switch {
 	case rec.Signal != "":
 		rec.EndState = record.Indeterminate
@@ -52,29 +52,18 @@ func decideEnd(rec *record.Session, failOnErrors bool) {
 }
 
 // lastError describes the error event that ended last, not counting errors
-// that only repeat one raised below them.
-func lastError(evs []events.Event) string {
-	var last *events.Event
-	for i := range evs {
-		e := &evs[i]
-		if e.Kind != events.KindError || e.Error == nil || e.Error.Propagated {
-			continue
-		}
-		if last == nil || !e.End.Before(last.End) {
-			last = e
-		}
-	}
-	if last == nil {
+// that only repeat one raised below them. It comes from the totals, which
+// see every event, not from the events the record keeps.
+func lastError(t events.Totals) string {
+	l := t.LastError
+	if l == nil {
 		return ""
 	}
-	msg := last.Error.Message
-	if last.Error.Type != "" && msg != "" {
-		msg = last.Error.Type + ": " + msg
+	msg := l.Message
+	if l.Type != "" && l.Message != l.Type {
+		msg = l.Type + ": " + msg
 	}
-	if msg == "" {
-		msg = last.Error.Type
-	}
-	return fmt.Sprintf("%s (in %s)", msg, last.Name)
+	return fmt.Sprintf("%s (in %s)", msg, l.Where)
 }
 
 func errorCount(n int) string {

@@ -16,6 +16,12 @@ func TestDecideEnd(t *testing.T) {
 		{Kind: events.KindError, Name: "tool b", End: t0.Add(time.Second), Error: &events.Error{Message: "last one"}},
 		{Kind: events.KindError, Name: "agent", End: t0.Add(2 * time.Second), Error: &events.Error{Message: "last one", Propagated: true}},
 	}
+	// The totals see every event; the record keeps only the first ones, so
+	// the end reason must not depend on rec.Events.
+	var withErrs events.Totals
+	for _, e := range errs {
+		withErrs.Add(e)
+	}
 	tests := []struct {
 		name         string
 		rec          record.Session
@@ -24,9 +30,9 @@ func TestDecideEnd(t *testing.T) {
 		reason       string
 	}{
 		{"clean exit", record.Session{}, false, record.Success, "exit code 0"},
-		{"exit 0 with errors", record.Session{Events: errs, Totals: events.Totals{Errors: 2}}, false, record.Success, "exit code 0, 2 errors recorded"},
-		{"errors as failure", record.Session{Events: errs, Totals: events.Totals{Errors: 2}}, true, record.Fail, "exit code 0 but 2 errors; last: last one (in tool b)"},
-		{"non-zero exit", record.Session{ExitCode: 3, Events: errs}, false, record.Fail, "exit code 3; last error: last one (in tool b)"},
+		{"exit 0 with errors", record.Session{Totals: withErrs}, false, record.Success, "exit code 0, 2 errors recorded"},
+		{"errors as failure", record.Session{Totals: withErrs}, true, record.Fail, "exit code 0 but 2 errors; last: last one (in tool b)"},
+		{"non-zero exit", record.Session{ExitCode: 3, Totals: withErrs}, false, record.Fail, "exit code 3; last error: last one (in tool b)"},
 		{"not started", record.Session{ExitCode: 127, StartError: "agent: command not found"}, false, record.Fail, "agent: command not found"},
 		{"killed", record.Session{ExitCode: 137, Signal: "killed"}, false, record.Indeterminate, "killed by a signal (killed)"},
 		{"parents missing", record.Session{MissingParents: 1}, false, record.Indeterminate, "telemetry incomplete: 1 parent span never arrived"},
