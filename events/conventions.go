@@ -66,9 +66,10 @@ var kindRules = []kindRule{
 // fieldKeys lists, for every event field, the attributes that carry it,
 // first present wins.
 var fieldKeys = struct {
-	Operation, Provider, RequestModel, ResponseModel          []string
+	Operation, Provider, Server, RequestModel, ResponseModel  []string
 	InputTokens, OutputTokens, TotalTokens                    []string
 	CacheReadTokens, CacheCreationTokens, ReasoningTokens     []string
+	CacheCreation1hTokens, WebSearches                        []string
 	Cost, CostParts                                           []string
 	Prompt, Completion                                        []string
 	ToolName, ToolArguments, ToolResult                       []string
@@ -78,8 +79,10 @@ var fieldKeys = struct {
 	PromptEvents, CompletionEvents                            []eventKey
 	ExceptionEvent, ExceptionType, ExceptionMessage, ExcStack string
 }{
-	Operation:     []string{"gen_ai.operation.name", "llm.request.type", "gen_ai.request.type"},
-	Provider:      []string{"gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system"},
+	Operation: []string{"gen_ai.operation.name", "llm.request.type", "gen_ai.request.type"},
+	Provider:  []string{"gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system"},
+	// HTTP semantic conventions: the full URL, else the host alone.
+	Server:        []string{"url.full", "server.address"},
 	RequestModel:  []string{"gen_ai.request.model", "llm.request.model", "llm.model_name"},
 	ResponseModel: []string{"gen_ai.response.model", "llm.response.model"},
 	InputTokens: []string{"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
@@ -96,6 +99,11 @@ var fieldKeys = struct {
 	ReasoningTokens: []string{"gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens",
 		"gen_ai.usage.output_tokens.reasoning", "llm.usage.reasoning_tokens",
 		"llm.token_count.completion_details.reasoning"},
+	// No semantic convention names these yet: a capture of the provider's
+	// response (Anthropic's usage.cache_creation.ephemeral_1h_input_tokens
+	// and usage.server_tool_use.web_search_requests) sets ours.
+	CacheCreation1hTokens: []string{"agentops.usage.cache_creation_1h.input_tokens"},
+	WebSearches:           []string{"agentops.usage.web_search_requests"},
 	// A cost the span reports itself, in USD: a total, else the sum of parts.
 	Cost:      []string{"gen_ai.usage.cost", "llm.cost.total", "gen_ai.usage.total_cost", "llm.usage.cost"},
 	CostParts: []string{"llm.cost.prompt", "llm.cost.completion", "gen_ai.usage.input_cost", "gen_ai.usage.output_cost"},

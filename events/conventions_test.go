@@ -21,6 +21,8 @@ func TestEveryAliasIsRead(t *testing.T) {
 		"cache read":     {k.CacheReadTokens, func(l *LLM) int64 { return l.CacheReadTokens }},
 		"cache creation": {k.CacheCreationTokens, func(l *LLM) int64 { return l.CacheCreationTokens }},
 		"reasoning":      {k.ReasoningTokens, func(l *LLM) int64 { return l.ReasoningTokens }},
+		"cache 1h":       {k.CacheCreation1hTokens, func(l *LLM) int64 { return l.CacheCreation1hTokens }},
+		"web searches":   {k.WebSearches, func(l *LLM) int64 { return l.WebSearches }},
 	}
 	for field, c := range ints {
 		for _, key := range c.keys {
@@ -36,6 +38,7 @@ func TestEveryAliasIsRead(t *testing.T) {
 		get  func(*LLM) string
 	}{
 		"provider":       {k.Provider, func(l *LLM) string { return l.Provider }},
+		"server":         {k.Server, func(l *LLM) string { return l.Server }},
 		"request model":  {k.RequestModel, func(l *LLM) string { return l.RequestModel }},
 		"response model": {k.ResponseModel, func(l *LLM) string { return l.ResponseModel }},
 		"prompt":         {k.Prompt, func(l *LLM) string { return l.Prompt }},
@@ -55,6 +58,23 @@ func TestEveryAliasIsRead(t *testing.T) {
 		span.Attributes().PutDouble(key, 0.25)
 		if l := fromSpanLLM(t, span); l.CostUSD == nil || *l.CostUSD != 0.25 || l.CostSource != "span" {
 			t.Errorf("cost: %s not read as a reported cost", key)
+		}
+	}
+}
+
+// TestServerKeepsNoSecrets: a URL's query and user info (where API keys
+// travel) never reach the event, which is stored and exported.
+func TestServerKeepsNoSecrets(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://generativelanguage.googleapis.com/v1beta/models/gemini-3.5-flash:generateContent?key=AIzaSECRET": "https://generativelanguage.googleapis.com/v1beta/models/gemini-3.5-flash:generateContent",
+		"https://user:SECRET@api.openai.com/v1/chat/completions#SECRET":                                           "https://api.openai.com/v1/chat/completions",
+		"api.anthropic.com": "api.anthropic.com",
+		"https://":          "",
+	} {
+		span := llmSpan()
+		span.Attributes().PutStr("url.full", in)
+		if got := fromSpanLLM(t, span).Server; got != want {
+			t.Errorf("url.full %q: Server = %q, want %q", in, got, want)
 		}
 	}
 }

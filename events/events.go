@@ -65,8 +65,12 @@ func (e Event) MarshalJSON() ([]byte, error) {
 
 // LLM holds the fields of an LLM call.
 type LLM struct {
-	Operation     string `json:"operation,omitempty"`
-	Provider      string `json:"provider,omitempty"`
+	Operation string `json:"operation,omitempty"`
+	Provider  string `json:"provider,omitempty"`
+	// Server is where the call was sent: the span's url.full without its
+	// query, else its server.address (HTTP semantic conventions). Prices
+	// tell providers apart by it when the provider name does not.
+	Server        string `json:"server,omitempty"`
 	RequestModel  string `json:"request_model,omitempty"`
 	ResponseModel string `json:"response_model,omitempty"`
 	InputTokens   int64  `json:"input_tokens"`
@@ -75,8 +79,18 @@ type LLM struct {
 	// read from or written to the provider's prompt cache.
 	CacheReadTokens     int64 `json:"cache_read_tokens,omitempty"`
 	CacheCreationTokens int64 `json:"cache_creation_tokens,omitempty"`
+	// CacheCreation1hTokens is the part of CacheCreationTokens written
+	// with a one-hour lifetime (Anthropic's cache_creation
+	// .ephemeral_1h_input_tokens), priced apart from five-minute writes.
+	CacheCreation1hTokens int64 `json:"cache_creation_1h_tokens,omitempty"`
 	// ReasoningTokens is the part of OutputTokens spent on reasoning.
 	ReasoningTokens int64 `json:"reasoning_tokens,omitempty"`
+	// WebSearches counts the web searches the provider ran for the call
+	// (Anthropic's server_tool_use.web_search_requests), priced per search.
+	WebSearches int64 `json:"web_searches,omitempty"`
+	// Time is when the call was made, for prices that change on a date:
+	// Finish sets it to the event's start when the source did not.
+	Time time.Time `json:"-"`
 	// TotalTokens is the total the span reported, when it reported one.
 	TotalTokens int64 `json:"total_tokens,omitempty"`
 	// CostUSD is the call's cost: reported by the span (CostSource "span")

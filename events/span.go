@@ -3,6 +3,7 @@ package events
 import (
 	"encoding/json"
 	"math"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,18 +86,22 @@ func fill(e *Event, span ptrace.Span, failed bool) {
 	switch e.Kind {
 	case KindLLM:
 		l := &LLM{
-			Operation:           str(a, k.Operation...),
-			Provider:            str(a, k.Provider...),
-			RequestModel:        str(a, k.RequestModel...),
-			ResponseModel:       str(a, k.ResponseModel...),
-			InputTokens:         integer(a, k.InputTokens...),
-			OutputTokens:        integer(a, k.OutputTokens...),
-			TotalTokens:         integer(a, k.TotalTokens...),
-			CacheReadTokens:     integer(a, k.CacheReadTokens...),
-			CacheCreationTokens: integer(a, k.CacheCreationTokens...),
-			ReasoningTokens:     integer(a, k.ReasoningTokens...),
-			Prompt:              content(a, span.Events(), k.Prompt, k.PromptMessages, k.PromptEvents),
-			Completion:          content(a, span.Events(), k.Completion, k.CompletionMessages, k.CompletionEvents),
+			Operation:             str(a, k.Operation...),
+			Provider:              str(a, k.Provider...),
+			Server:                server(str(a, k.Server...)),
+			RequestModel:          str(a, k.RequestModel...),
+			ResponseModel:         str(a, k.ResponseModel...),
+			InputTokens:           integer(a, k.InputTokens...),
+			OutputTokens:          integer(a, k.OutputTokens...),
+			TotalTokens:           integer(a, k.TotalTokens...),
+			CacheReadTokens:       integer(a, k.CacheReadTokens...),
+			CacheCreationTokens:   integer(a, k.CacheCreationTokens...),
+			ReasoningTokens:       integer(a, k.ReasoningTokens...),
+			CacheCreation1hTokens: integer(a, k.CacheCreation1hTokens...),
+			WebSearches:           integer(a, k.WebSearches...),
+			Time:                  e.Start,
+			Prompt:                content(a, span.Events(), k.Prompt, k.PromptMessages, k.PromptEvents),
+			Completion:            content(a, span.Events(), k.Completion, k.CompletionMessages, k.CompletionEvents),
 		}
 		if l.Operation == "" && strings.EqualFold(str(a, "openinference.span.kind"), "embedding") {
 			l.Operation = "embeddings"
@@ -125,6 +130,20 @@ func fill(e *Event, span ptrace.Span, failed bool) {
 			Output: clip(str(a, k.Output...)),
 		}
 	}
+}
+
+// server is where a call went without what must not be kept: a URL's
+// user info, query and fragment can carry API keys (the Gemini API takes
+// ?key=...). A bare host is kept as it is.
+func server(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + u.EscapedPath()
 }
 
 // reportedCost is the cost the span states itself: a total, else the sum

@@ -210,7 +210,11 @@ func Finish(evs []Event, lin *Lineage, p Pricer) Totals {
 // cost, and counts it. The rules that mark e must have been applied.
 func (t *Totals) addFinished(e *Event, p Pricer) {
 	if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate && e.LLM.CostUSD == nil && p != nil {
-		if usd, ok := p.Price(*e.LLM); ok {
+		l := *e.LLM
+		if l.Time.IsZero() {
+			l.Time = e.Start
+		}
+		if usd, ok := p.Price(l); ok {
 			e.LLM.CostUSD, e.LLM.CostSource = &usd, "table"
 		}
 	}
