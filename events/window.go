@@ -110,8 +110,7 @@ func (w *Window) slide() {
 // retire applies the rules to the whole window, then counts its first
 // nEvs events and forgets its first nIDs spans.
 func (w *Window) retire(nIDs, nEvs int) {
-	markWrappers(w.evs, &w.lin)
-	markPropagated(w.evs, &w.lin)
+	w.mark()
 	keep := w.Keep
 	if keep == 0 {
 		keep = DefaultKeepEvents
@@ -140,6 +139,12 @@ func (w *Window) retire(nIDs, nEvs int) {
 	}
 	w.ids = shift(w.ids, nIDs)
 	w.evs = shift(w.evs, nEvs)
+}
+
+// mark applies the session-wide rules to the events the window holds.
+func (w *Window) mark() {
+	markWrappers(w.evs, &w.lin)
+	markPropagated(w.evs, &w.lin)
 }
 
 // shift drops the first n elements of s in place, clearing the tail so the

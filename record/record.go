@@ -9,6 +9,7 @@ package record
 import (
 	"time"
 
+	"github.com/agentops-dev/agentops/budget"
 	"github.com/agentops-dev/agentops/events"
 )
 
@@ -91,6 +92,28 @@ type Session struct {
 	Exports []Export `json:"exports,omitempty"`
 	// ReplayURL is the session on the AgentOps dashboard, when it was sent there.
 	ReplayURL string `json:"replay_url,omitempty"`
+	// Budget is what the session's budgets (--max-cost and friends)
+	// decided, when any was set.
+	Budget *Budget `json:"budget,omitempty"`
+}
+
+// Budget is a session's limits and what became of them.
+type Budget struct {
+	MaxCostUSD  float64 `json:"max_cost_usd,omitempty"`
+	MaxTokens   int64   `json:"max_tokens,omitempty"`
+	MaxLLMCalls int     `json:"max_llm_calls,omitempty"`
+	MaxDuration string  `json:"max_duration,omitempty"`
+	// OnExceed is what an exceeded budget does: "stop" or "warn".
+	OnExceed string `json:"on_exceed"`
+	// Exceeded is the budget the session went over, first; nil when it
+	// stayed within them all. ExceededAt is when that was seen.
+	Exceeded   *budget.Exceeded `json:"exceeded,omitempty"`
+	ExceededAt time.Time        `json:"exceeded_at,omitzero"`
+	// Stopped is set when the agent was stopped because of it.
+	Stopped bool `json:"stopped,omitempty"`
+	// UnpricedCalls counts the calls a cost budget could not see the cost
+	// of (their model is not in the price table).
+	UnpricedCalls int `json:"unpriced_calls,omitempty"`
 }
 
 // Export is what one exporter (or the Pushgateway push) did with the session.

@@ -97,6 +97,9 @@ type Config struct {
 	WaitDelay time.Duration
 	// OnStart, when set, is called with the child's pid once it runs.
 	OnStart func(pid int)
+	// Stop, when closed, ends the child as a forwarded SIGTERM does: its
+	// process group gets SIGTERM, then SIGKILL after KillAfter.
+	Stop <-chan struct{}
 }
 
 // Result is how the child ended.
@@ -182,7 +185,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	sup.keyboardSignals = keyboard
-	sup.supervise(ctx, cmd.Process, target, streams, done)
+	sup.supervise(ctx, cmd.Process, target, streams, done, cfg.Stop)
 	exited = true
 
 	streams.Finish(cfg.WaitDelay)

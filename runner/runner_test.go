@@ -280,3 +280,37 @@ func TestRunTerminalRestoredOnPanic(t *testing.T) {
 		t.Errorf("child after the panic: wait %v, status %v; want killed", err, ws)
 	}
 }
+
+// TestRunStop: closing Stop sends the child SIGTERM, and SIGKILL once it
+// outlives KillAfter (a child that traps TERM and keeps going).
+func TestRunStop(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		script string
+		want   syscall.Signal
+		killed bool
+	}{
+		{"terminated", `echo started; exec sleep 1000`, syscall.SIGTERM, false},
+		{"killed after", `trap '' TERM; echo started; while :; do sleep 0.05; done`, syscall.SIGKILL, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := sh(tt.script)
+			cfg.KillAfter = 200 * time.Millisecond
+			started := &signalWriter{c: make(chan struct{})}
+			cfg.Stdout = started
+			stop := make(chan struct{})
+			cfg.Stop = stop
+			go func() {
+				<-started.c
+				close(stop)
+			}()
+			res, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Signal != tt.want || res.Killed != tt.killed {
+				t.Errorf("signal %v killed %v, want %v %v", res.Signal, res.Killed, tt.want, tt.killed)
+			}
+		})
+	}
+}

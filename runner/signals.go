@@ -59,7 +59,7 @@ func (s *supervisor) stop() {
 
 // supervise returns once the child has exited (done delivered its Wait).
 // target is the child's process group (negative) or pid.
-func (s *supervisor) supervise(ctx context.Context, proc *os.Process, target int, streams childStreams, done <-chan error) {
+func (s *supervisor) supervise(ctx context.Context, proc *os.Process, target int, streams childStreams, done <-chan error, stop <-chan struct{}) {
 	var deadline <-chan time.Time
 	ctxDone := ctx.Done()
 	for {
@@ -78,6 +78,12 @@ func (s *supervisor) supervise(ctx context.Context, proc *os.Process, target int
 			}
 			_ = syscall.Kill(target, sig.(syscall.Signal))
 			if terminating(sig) && deadline == nil && s.killAfter > 0 {
+				deadline = time.After(s.killAfter)
+			}
+		case <-stop:
+			stop = nil
+			_ = syscall.Kill(target, syscall.SIGTERM)
+			if deadline == nil && s.killAfter > 0 {
 				deadline = time.After(s.killAfter)
 			}
 		case <-deadline:

@@ -19,7 +19,12 @@ import (
 //   - Success otherwise.
 func decideEnd(rec *record.Session, failOnErrors bool) {
 	lastErr := lastError(rec.Totals)
+	b := rec.Budget
 	switch {
+	case b != nil && b.Stopped:
+		rec.EndState = record.Fail
+		rec.EndReason = b.Exceeded.Reason() + "; agentops stopped the agent (" + stoppedHow(rec) + ")"
+		return
 	case rec.Signal != "":
 		rec.EndState = record.Indeterminate
 		rec.EndReason = "killed by a signal (" + rec.Signal + ")"
@@ -49,6 +54,21 @@ func decideEnd(rec *record.Session, failOnErrors bool) {
 			rec.EndReason += ", " + errorCount(rec.Totals.Errors) + " recorded"
 		}
 	}
+	if b != nil && b.Exceeded != nil {
+		how := " (--on-budget warn: not stopped)"
+		if b.OnExceed != string(BudgetWarn) {
+			how = " (seen after the agent exited)"
+		}
+		rec.EndReason += "; " + b.Exceeded.Reason() + how
+	}
+}
+
+// stoppedHow says how a child stopped by its budget ended.
+func stoppedHow(rec *record.Session) string {
+	if rec.Signal != "" {
+		return fmt.Sprintf("exit code %d, signal %s", rec.ExitCode, rec.Signal)
+	}
+	return fmt.Sprintf("exit code %d", rec.ExitCode)
 }
 
 // lastError describes the error event that ended last, not counting errors

@@ -23,6 +23,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/agentops-dev/agentops/budget"
 	"github.com/agentops-dev/agentops/envinject"
 	"github.com/agentops-dev/agentops/events"
 	"github.com/agentops-dev/agentops/receiver"
@@ -105,6 +106,13 @@ type Options struct {
 	Mode      runner.Mode
 	KillAfter time.Duration
 	TailBytes int
+	// Budget limits the session's spend while the child runs; OnBudget
+	// says what exceeding it does (empty means BudgetStop), BudgetNotify
+	// is told when it happens (and when a cost budget cannot see the cost
+	// of some calls).
+	Budget       budget.Limits
+	OnBudget     BudgetAction
+	BudgetNotify func(BudgetNotice)
 }
 
 // Session is one running session.
@@ -114,6 +122,7 @@ type Session struct {
 	tp       *sdktrace.TracerProvider
 	sink     *Sink
 	receiver *receiver.Receiver
+	budget   *budgetWatch // nil without limits
 }
 
 // New prepares a session: an id and its TracerProvider. Nothing runs yet.
@@ -148,6 +157,9 @@ func New(opts Options) (*Session, error) {
 	}
 	s.tp = sdktrace.NewTracerProvider(tpOpts...)
 	s.sink = newSink(opts.Consumers, opts.Prices)
+	if opts.Budget.Any() {
+		s.budget = newBudgetWatch(opts.Budget, opts.OnBudget, s.sink, opts.BudgetNotify)
+	}
 	return s, nil
 }
 
@@ -221,6 +233,10 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	childEnv := envinject.ChildEnv(s.opts.Env, facts)
 	rec.InjectedEnv = changedNames(s.opts.Env, childEnv)
 
+	var stop <-chan struct{}
+	if s.budget != nil {
+		stop = s.budget.stop
+	}
 	res, runErr := runner.Run(ctx, runner.Config{
 		Command: s.opts.Command,
 		Args:    s.opts.Args,
@@ -229,7 +245,13 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		Stdin:   s.opts.Stdin,
 		Stdout:  s.opts.Stdout,
 		Stderr:  s.opts.Stderr,
-		OnStart: func(pid int) { root.SetAttributes(attribute.Int("process.pid", pid)) },
+		OnStart: func(pid int) {
+			root.SetAttributes(attribute.Int("process.pid", pid))
+			if s.budget != nil {
+				s.budget.run(time.Now())
+			}
+		},
+		Stop: stop,
 
 		Mode:      s.opts.Mode,
 		KillAfter: s.opts.KillAfter,
@@ -253,6 +275,9 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	// The end state goes on the session span (AgentOps reads it there), so
 	// it is decided before the span ends.
 	s.sink.fill(rec)
+	if s.budget != nil {
+		s.budget.end(rec)
+	}
 	decideEnd(rec, s.opts.FailOnErrorEvents)
 	// After decideEnd: the end reason already says how the child ended.
 	// The event carries the output tail for the summary and exporters; it

@@ -28,10 +28,20 @@ type Sink struct {
 	// errors once, prices) as spans arrive, in memory that does not grow
 	// with the session: only the first events are kept for the record.
 	window events.Window
+	// arrived gets a value (dropped when one is pending) after each batch
+	// is counted: the budget watch looks at the spend then.
+	arrived chan struct{}
 }
 
 func newSink(consumers []receiver.Sink, p events.Pricer) *Sink {
-	return &Sink{consumers: consumers, window: events.Window{Pricer: p}}
+	return &Sink{consumers: consumers, window: events.Window{Pricer: p}, arrived: make(chan struct{}, 1)}
+}
+
+func (k *Sink) signal() {
+	select {
+	case k.arrived <- struct{}{}:
+	default:
+	}
 }
 
 // ConsumeTraces converts every span into events, counts it, and passes the
@@ -54,6 +64,7 @@ func (k *Sink) tallyTraces(td ptrace.Traces) {
 	k.spans += int64(td.SpanCount())
 	events.EachSpan(td, func(sp ptrace.Span) { k.window.AddSpan(sp.SpanID(), sp.ParentSpanID()) })
 	k.window.AddEvents(evs...)
+	k.signal()
 }
 
 // ConsumeLogs counts log records, turns those of severity ERROR and above
@@ -83,6 +94,7 @@ func (k *Sink) tallyLogs(ld plog.Logs) {
 	defer k.mu.Unlock()
 	k.logs += int64(ld.LogRecordCount())
 	k.window.AddEvents(evs...)
+	k.signal()
 }
 
 // ConsumeMetrics counts metric data points and passes the batch on.
@@ -107,4 +119,16 @@ func (k *Sink) fill(rec *record.Session) {
 	res := k.window.Finish(rec.RootSpanID)
 	rec.Totals, rec.Events, rec.EventsOmitted = res.Totals, res.Events, res.Omitted
 	rec.MissingParents = res.MissingParents
+}
+
+// spend is the session's running consumption, for its budgets.
+func (k *Sink) spend() events.Spend {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.window.Spend()
+}
+
+// spendOf is the consumption a session's final totals show.
+func spendOf(t events.Totals) events.Spend {
+	return events.Spend{LLMCalls: t.LLMCalls, InputTokens: t.InputTokens, OutputTokens: t.OutputTokens, CostUSD: t.CostUSD, UnpricedCalls: t.UnpricedCalls}
 }

@@ -77,6 +77,9 @@ func newView(s *record.Session) view {
 		{label: "duration", value: formatDuration(s.Duration())},
 		telemetryFact(s),
 	}
+	if f, ok := budgetFact(s); ok {
+		v.facts = append(v.facts, f)
+	}
 	v.models = modelTable(t)
 	v.tools = toolTable(t)
 	if t.WrapperLLMSpans > 0 {

@@ -42,6 +42,8 @@ type Options struct {
 
 	// The export pipeline (see pipeline.go).
 	Export ExportOptions
+	// Budget is the --max-* flags (see budget.go).
+	Budget BudgetOptions
 
 	// PTY and NoPTY force terminal or pipe mode; neither means terminal
 	// mode when stdin and stdout are terminals.
@@ -95,6 +97,15 @@ before it, and use -- when the command itself starts with a dash.`,
 
   # Price your own models (same JSON shape as the embedded table)
   agentops run --prices my-prices.json -- ./my-agent
+
+  # Stop a runaway agent: at $2.00 of LLM calls, 500k tokens, 200 calls or 20 minutes
+  agentops run --max-cost 2.00 --max-tokens 500k --max-llm-calls 200 --max-duration 20m -- ./my-agent
+
+  # The same budget from a CI template's environment, only warning when exceeded
+  AGENTOPS_MAX_COST=2.00 agentops run --on-budget warn -- ./my-agent
+
+  # Stop on calls whose cost is unknown (their model has no price) too
+  agentops run --max-cost 2.00 --unpriced-exceeds -- ./my-agent
 
   # Call the session a failure when errors were recorded, even on exit 0
   agentops run --fail-on-errors -- ./my-agent
@@ -161,6 +172,9 @@ before it, and use -- when the command itself starts with a dash.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Command = args
 			opts.StepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
+			if err := opts.Budget.fromEnv(c, os.Getenv); err != nil {
+				return &exitcode.Error{Code: exitcode.Usage, Err: err}
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -182,6 +196,7 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.BoolVar(&opts.NoStore, "no-store", false, "do not keep the session in the local store")
 	f.StringVar(&opts.ReportPath, "report", "", "write a self-contained HTML report of the session to this file at the end")
 	addExportFlags(c, &opts.Export)
+	addBudgetFlags(c, &opts.Budget)
 	f.BoolVar(&opts.PTY, "pty", false, "run the command on a pseudo-terminal even when stdin or stdout is not a terminal")
 	f.BoolVar(&opts.NoPTY, "no-pty", false, "run the command with pipes even on a terminal: stdout and stderr stay separate")
 	c.MarkFlagsMutuallyExclusive("pty", "no-pty")
@@ -205,6 +220,10 @@ func runRun(ctx context.Context, opts *Options) error {
 		return &exitcode.Error{Code: exitcode.Usage, Err: err}
 	}
 	if err := checkNotNegative(opts); err != nil {
+		return &exitcode.Error{Code: exitcode.Usage, Err: err}
+	}
+	limits, onBudget, err := opts.Budget.limits()
+	if err != nil {
 		return &exitcode.Error{Code: exitcode.Usage, Err: err}
 	}
 	warnListen(opts.IO.ErrOut, opts.Listen, opts.NoAuth)
@@ -246,6 +265,12 @@ func runRun(ctx context.Context, opts *Options) error {
 		Mode:      childMode(opts),
 		KillAfter: killAfter(opts.KillAfter),
 		TailBytes: opts.TailBytes,
+
+		Budget:   limits,
+		OnBudget: onBudget,
+	}
+	if !opts.Quiet {
+		sopts.BudgetNotify = budgetNotice(opts.IO.ErrOut, opts.KillAfter)
 	}
 	rs.wire(&sopts)
 	s, err := session.New(sopts)
