@@ -14,10 +14,12 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// The AgentOps defaults, as the AgentOps Python SDK has them (agentops/config.py).
+// The AgentOps defaults, as the AgentOps Python SDK (agentops/config.py,
+// AGENTOPS_API_ENDPOINT, AGENTOPS_EXPORTER_ENDPOINT, AGENTOPS_APP_URL) and
+// the TypeScript SDK (src/tracing.ts) have them.
 const (
 	DefaultAgentOpsAPI      = "https://api.agentops.ai"
-	DefaultAgentOpsExporter = "https://otlp.agentops.cloud/v1/traces"
+	DefaultAgentOpsExporter = "https://otlp.agentops.ai/v1/traces"
 	DefaultAgentOpsApp      = "https://app.agentops.ai"
 )
 
@@ -53,6 +55,7 @@ type AgentOps struct {
 	sdktrace.SpanExporter
 	auth *agentOpsAuth
 	app  string
+	ep   AgentOpsEndpoints
 }
 
 // NewAgentOps builds the exporter. target, when set, replaces the exporter
@@ -79,7 +82,7 @@ func NewAgentOps(ctx context.Context, target string, s Settings) (*AgentOps, err
 	if err != nil {
 		return nil, err
 	}
-	return &AgentOps{SpanExporter: inner, auth: auth, app: strings.TrimRight(ep.App, "/")}, nil
+	return &AgentOps{SpanExporter: inner, auth: auth, app: strings.TrimRight(ep.App, "/"), ep: ep}, nil
 }
 
 // ReplayURL is the AgentOps dashboard link of a trace, as the SDK prints it

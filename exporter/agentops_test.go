@@ -125,3 +125,19 @@ func TestAgentOpsNeedsKey(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoAPIKey", err)
 	}
 }
+
+// The SDKs' endpoints, pinned: a wrong default host (we had
+// otlp.agentops.cloud, which the SDKs never used) means nothing arrives.
+func TestAgentOpsDefaultEndpoints(t *testing.T) {
+	exp, err := NewAgentOps(context.Background(), "", Settings{Env: []string{"AGENTOPS_API_KEY=" + testKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := AgentOpsEndpoints{API: "https://api.agentops.ai", Exporter: "https://otlp.agentops.ai/v1/traces", App: "https://app.agentops.ai"}
+	if exp.ep != want {
+		t.Errorf("endpoints %+v, want %+v", exp.ep, want)
+	}
+	if got := exp.ReplayURL("0af7651916cd43dd8448eb211c80319c"); got != "https://app.agentops.ai/sessions?trace_id=0af7651916cd43dd8448eb211c80319c" {
+		t.Errorf("replay URL %q", got)
+	}
+}
