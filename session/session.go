@@ -291,11 +291,18 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 
 	root.SetAttributes(attribute.Int("process.exit.code", rec.ExitCode),
 		attribute.String(AttrEndState, string(rec.EndState)))
+	// AgentOps counts successes and failures by span status
+	// (app/api/agentops/api/models/metrics.py): a session that succeeded
+	// says OK, one that failed says ERROR; an indeterminate one says neither.
 	switch {
 	case runErr != nil:
 		root.SetStatus(codes.Error, runErr.Error())
 	case rec.ExitCode != 0:
 		root.SetStatus(codes.Error, "child exited with code "+strconv.Itoa(rec.ExitCode))
+	case rec.EndState == record.Fail:
+		root.SetStatus(codes.Error, rec.EndReason)
+	case rec.EndState == record.Success:
+		root.SetStatus(codes.Ok, "")
 	}
 	root.End(trace.WithTimestamp(rec.End))
 	return rec, nil
