@@ -35,6 +35,9 @@ type Window struct {
 	// Pricer prices the LLM calls that report no cost; nil leaves them
 	// unpriced.
 	Pricer Pricer
+	// Decided, when set, is called with every event once it is counted:
+	// its marks (wrapper, duplicate, propagated) and its price are final.
+	Decided func(Event)
 
 	lin Lineage
 	ids []uint64 // the window's spans, in arrival order
@@ -118,6 +121,9 @@ func (w *Window) retire(nIDs, nEvs int) {
 	for i := range w.evs[:nEvs] {
 		e := &w.evs[i]
 		w.totals.addFinished(e, w.Pricer)
+		if w.Decided != nil {
+			w.Decided(*e)
+		}
 		if keep < 0 || len(w.kept) < keep {
 			w.kept = append(w.kept, *e)
 		} else {
