@@ -20,6 +20,7 @@ import (
 var (
 	agentopsBin  string
 	testagentBin string
+	hostileBin   string
 )
 
 func TestMain(m *testing.M) {
@@ -38,7 +39,8 @@ func TestMain(m *testing.M) {
 	os.Setenv("AGENTOPS_STORE", filepath.Join(dir, "store"))
 	agentopsBin = filepath.Join(dir, "agentops")
 	testagentBin = filepath.Join(dir, "testagent")
-	for bin, pkg := range map[string]string{agentopsBin: "..", testagentBin: "../internal/testagent"} {
+	hostileBin = filepath.Join(dir, "hostile")
+	for bin, pkg := range map[string]string{agentopsBin: "..", testagentBin: "../internal/testagent", hostileBin: "../internal/hostile"} {
 		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "go build %s: %v\n%s", pkg, err, out)

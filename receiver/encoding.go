@@ -60,12 +60,21 @@ type jsonEncoder struct{}
 
 func (jsonEncoder) contentType() string { return contentTypeJSON }
 func (jsonEncoder) unmarshalTraces(req ptraceotlp.ExportRequest, b []byte) error {
+	if jsonTooDeep(b, maxJSONDepth) {
+		return errTooDeep
+	}
 	return req.UnmarshalJSON(b)
 }
 func (jsonEncoder) unmarshalLogs(req plogotlp.ExportRequest, b []byte) error {
+	if jsonTooDeep(b, maxJSONDepth) {
+		return errTooDeep
+	}
 	return req.UnmarshalJSON(b)
 }
 func (jsonEncoder) unmarshalMetrics(req pmetricotlp.ExportRequest, b []byte) error {
+	if jsonTooDeep(b, maxJSONDepth) {
+		return errTooDeep
+	}
 	return req.UnmarshalJSON(b)
 }
 func (jsonEncoder) marshalTracesResponse(r ptraceotlp.ExportResponse) ([]byte, error) {

@@ -29,7 +29,7 @@ var (
 // "Failures": 503 / UNAVAILABLE).
 func statusOf(err error) (int, codes.Code) {
 	switch {
-	case errors.Is(err, errDecode):
+	case errors.Is(err, errDecode), errors.Is(err, errTooDeep):
 		return http.StatusBadRequest, codes.InvalidArgument
 	case errors.Is(err, errTooLarge):
 		return http.StatusRequestEntityTooLarge, codes.ResourceExhausted
@@ -48,6 +48,9 @@ func statusOf(err error) (int, codes.Code) {
 func (r *Receiver) exportTraces(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
 	resp := ptraceotlp.NewExportResponse()
 	td := req.Traces()
+	if err := tracesNesting(td); err != nil {
+		return resp, err
+	}
 	if rejected := dropInvalidSpans(td); rejected > 0 {
 		ps := resp.PartialSuccess()
 		ps.SetRejectedSpans(int64(rejected))
@@ -65,11 +68,17 @@ func (r *Receiver) exportTraces(ctx context.Context, req ptraceotlp.ExportReques
 // exportLogs hands log records to the sink. Log records need no trace
 // context, so none is rejected.
 func (r *Receiver) exportLogs(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
+	if err := logsNesting(req.Logs()); err != nil {
+		return plogotlp.NewExportResponse(), err
+	}
 	return plogotlp.NewExportResponse(), r.sink.ConsumeLogs(ctx, req.Logs())
 }
 
 // exportMetrics hands metrics to the sink.
 func (r *Receiver) exportMetrics(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	if err := metricsNesting(req.Metrics()); err != nil {
+		return pmetricotlp.NewExportResponse(), err
+	}
 	return pmetricotlp.NewExportResponse(), r.sink.ConsumeMetrics(ctx, req.Metrics())
 }
 

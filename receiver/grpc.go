@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
@@ -101,7 +102,11 @@ type grpcRefusals struct{ r *Receiver }
 
 func (g grpcRefusals) HandleRPC(_ context.Context, s stats.RPCStats) {
 	if end, ok := s.(*stats.End); ok && end.Error != nil {
-		g.r.refused("gRPC " + status.Code(end.Error).String())
+		key := "gRPC " + status.Code(end.Error).String()
+		if strings.Contains(status.Convert(end.Error).Message(), errTooDeep.Error()) {
+			key += " " + RefusedTooDeep
+		}
+		g.r.refused(key)
 	}
 }
 func (grpcRefusals) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context   { return ctx }

@@ -94,7 +94,7 @@ func (r *Receiver) authorized(got string) bool {
 func httpTraces(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
 	er := ptraceotlp.NewExportRequest()
 	if err := enc.unmarshalTraces(er, body); err != nil {
-		return nil, fmt.Errorf("%w: traces: %v", errDecode, err)
+		return nil, fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
 	}
 	resp, err := r.exportTraces(req.Context(), er)
 	if err != nil {
@@ -106,7 +106,7 @@ func httpTraces(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byt
 func httpLogs(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
 	er := plogotlp.NewExportRequest()
 	if err := enc.unmarshalLogs(er, body); err != nil {
-		return nil, fmt.Errorf("%w: logs: %v", errDecode, err)
+		return nil, fmt.Errorf("%w: logs: %w", errDecode, decodeError(err))
 	}
 	resp, err := r.exportLogs(req.Context(), er)
 	if err != nil {
@@ -118,7 +118,7 @@ func httpLogs(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte,
 func httpMetrics(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
 	er := pmetricotlp.NewExportRequest()
 	if err := enc.unmarshalMetrics(er, body); err != nil {
-		return nil, fmt.Errorf("%w: metrics: %v", errDecode, err)
+		return nil, fmt.Errorf("%w: metrics: %w", errDecode, decodeError(err))
 	}
 	resp, err := r.exportMetrics(req.Context(), er)
 	if err != nil {
@@ -147,13 +147,27 @@ func encoderFor(contentType string) (encoder, bool) {
 // writeError answers with the status statusOf gives err.
 func (r *Receiver) writeError(w http.ResponseWriter, enc encoder, err error) {
 	httpStatus, _ := statusOf(err)
-	r.writeStatus(w, enc, httpStatus, err.Error())
+	r.writeStatusCounted(w, enc, httpStatus, err.Error(), refusalKey("HTTP "+strconv.Itoa(httpStatus), err))
+}
+
+// refusalKey is what a refusal is counted under: its answer, and the
+// reason when the answer alone would not tell the user what to fix.
+func refusalKey(answer string, err error) string {
+	if isTooDeep(err) {
+		return answer + " " + RefusedTooDeep
+	}
+	return answer
 }
 
 // writeStatus answers with a google.rpc.Status body in the request's
 // encoding, as the OTLP/HTTP spec requires for failures ("Failures").
 func (r *Receiver) writeStatus(w http.ResponseWriter, enc encoder, httpStatus int, msg string) {
-	r.refused("HTTP " + strconv.Itoa(httpStatus))
+	r.writeStatusCounted(w, enc, httpStatus, msg, "HTTP "+strconv.Itoa(httpStatus))
+}
+
+// writeStatusCounted is writeStatus counting the refusal under key.
+func (r *Receiver) writeStatusCounted(w http.ResponseWriter, enc encoder, httpStatus int, msg, key string) {
+	r.refused(key)
 	// Decoder errors may quote the body; protojson refuses invalid UTF-8.
 	msg = strings.ToValidUTF8(msg, "\uFFFD")
 	st := &spb.Status{Code: int32(grpcCode(httpStatus)), Message: msg}

@@ -6,6 +6,8 @@ import (
 	"net"
 	"sort"
 	"strings"
+
+	"github.com/agentops-dev/agentops/receiver"
 )
 
 // isLoopback reports whether a listen address binds only loopback
@@ -52,14 +54,18 @@ func warnRefused(w io.Writer, refused map[string]int) {
 	}
 	sort.Strings(answers)
 	parts := make([]string, len(answers))
-	auth := false
+	auth, deep := false, false
 	for i, a := range answers {
 		parts[i] = fmt.Sprintf("%d × %s", refused[a], a)
 		auth = auth || a == "HTTP 401" || a == "gRPC Unauthenticated"
+		deep = deep || strings.HasSuffix(a, receiver.RefusedTooDeep)
 	}
 	fmt.Fprintf(w, "agentops: warning: the OTLP receiver refused requests: %s.", strings.Join(parts, ", "))
 	if auth {
 		fmt.Fprint(w, " Unauthenticated ones lacked the session token: make the child's exporter send OTEL_EXPORTER_OTLP_HEADERS as injected, or use --no-auth.")
+	}
+	if deep {
+		fmt.Fprintf(w, " Too deeply nested ones held a value of more than %d levels of maps and arrays, and were refused whole: send such values as JSON strings.", receiver.MaxNesting)
 	}
 	fmt.Fprintln(w)
 }
