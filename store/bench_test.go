@@ -9,20 +9,26 @@ import (
 )
 
 // BenchmarkWriterConsumeTraces is the store's share of every export: a
-// realistic 512-span batch appended to spans.jsonl.
+// 512-span batch appended to spans.jsonl, for the realistic mix and the
+// all-LLM load.
 func BenchmarkWriterConsumeTraces(b *testing.B) {
-	td := spangen.Traces(512, 1, spangen.DefaultMix)
-	w := Open(b.TempDir()).NewWriter()
-	if err := w.Begin(Meta{ID: "bench", Start: time.Now()}); err != nil {
-		b.Fatal(err)
+	for _, mix := range []string{"realistic", "llm"} {
+		b.Run(mix, func(b *testing.B) {
+			td := spangen.Traces(512, 1, spangen.Mixes[mix])
+			w := Open(b.TempDir()).NewWriter()
+			if err := w.Begin(Meta{ID: "bench", Start: time.Now()}); err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = w.Discard() }()
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := w.ConsumeTraces(ctx, td); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*td.SpanCount())/b.Elapsed().Seconds(), "spans/s")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*td.SpanCount()), "ns/span")
+		})
 	}
-	defer func() { _ = w.Discard() }()
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := w.ConsumeTraces(ctx, td); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*td.SpanCount())/b.Elapsed().Seconds(), "spans/s")
 }

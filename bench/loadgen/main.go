@@ -6,6 +6,12 @@
 //
 //	agentops run -- loadgen -spans 1000000 -clients 4
 //	agentops run -- loadgen -spans 0 -stamp      # exit-to-summary probe
+//	agentops run -- loadgen -mix llm             # every span an LLM call
+//
+// With -pid it measures another process instead of its parent, such as an
+// OpenTelemetry Collector it was pointed at with OTEL_EXPORTER_OTLP_ENDPOINT:
+//
+//	OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 loadgen -pid $(pidof otelcol-bench)
 package main
 
 import (
@@ -38,6 +44,9 @@ type config struct {
 	batch    int
 	clients  int
 	variants int
+	mix      spangen.Mix
+	mixName  string
+	pid      int
 	protocol string
 	stamp    bool
 	endpoint string
@@ -50,9 +59,20 @@ func main() {
 	flag.IntVar(&cfg.batch, "batch", 512, "spans per export request")
 	flag.IntVar(&cfg.clients, "clients", 4, "concurrent clients, one connection each")
 	flag.IntVar(&cfg.variants, "variants", 8, "distinct pre-encoded batches to cycle through")
+	flag.StringVar(&cfg.mixName, "mix", "realistic", "the spans: realistic (one in ten an LLM call) or llm (every span an LLM call)")
+	flag.IntVar(&cfg.pid, "pid", 0, "the process whose CPU time and peak RSS to report (default: the parent, agentops)")
 	flag.StringVar(&cfg.protocol, "protocol", "", "http/protobuf, http/json or grpc (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)")
 	flag.BoolVar(&cfg.stamp, "stamp", false, "print child_exit_ns=<wall clock> on stdout as the very last action")
 	flag.Parse()
+	mix, ok := spangen.Mixes[cfg.mixName]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "loadgen: unknown -mix %q: use realistic or llm\n", cfg.mixName)
+		os.Exit(2)
+	}
+	cfg.mix = mix
+	if cfg.pid == 0 {
+		cfg.pid = os.Getppid()
+	}
 	if cfg.protocol == "" {
 		cfg.protocol = first(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"), os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL"), "http/protobuf")
 	}
@@ -89,7 +109,7 @@ func run(cfg config) error {
 	defer closeFn()
 
 	batches := (cfg.spans + cfg.batch - 1) / cfg.batch
-	cpu0 := cpuTicks(os.Getppid())
+	cpu0 := cpuTicks(cfg.pid)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, cfg.clients)
@@ -113,17 +133,17 @@ func run(cfg config) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := cpuTicks(os.Getppid()) - cpu0
+	cpu := cpuTicks(cfg.pid) - cpu0
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	sent := batches * cfg.batch
-	// The parent's CPU time per span does not depend on what else the
-	// machine runs, unlike spans/s.
-	fmt.Printf("protocol=%s spans=%d batch=%d clients=%d elapsed_ms=%.1f spans_per_s=%.0f parent_cpu_us_per_span=%.2f parent_hwm_kib=%d self_hwm_kib=%d\n",
-		cfg.protocol, sent, cfg.batch, cfg.clients, float64(elapsed.Microseconds())/1000,
+	// The receiving process's CPU time per span does not depend on what
+	// else the machine runs, unlike spans/s.
+	fmt.Printf("protocol=%s mix=%s spans=%d batch=%d clients=%d elapsed_ms=%.1f spans_per_s=%.0f parent_cpu_us_per_span=%.2f parent_hwm_kib=%d self_hwm_kib=%d\n",
+		cfg.protocol, cfg.mixName, sent, cfg.batch, cfg.clients, float64(elapsed.Microseconds())/1000,
 		float64(sent)/elapsed.Seconds(), float64(cpu)*1e6/float64(clockTicks)/float64(sent),
-		hwmKiB(os.Getppid()), hwmKiB(os.Getpid()))
+		hwmKiB(cfg.pid), hwmKiB(os.Getpid()))
 	return nil
 }
 
@@ -158,7 +178,7 @@ func encode(cfg config) ([][]byte, error) {
 	n := min(cfg.variants, (cfg.spans+cfg.batch-1)/cfg.batch)
 	bodies := make([][]byte, n)
 	for i := range bodies {
-		req := ptraceotlp.NewExportRequestFromTraces(spangen.Traces(cfg.batch, uint64(i), spangen.DefaultMix))
+		req := ptraceotlp.NewExportRequestFromTraces(spangen.Traces(cfg.batch, uint64(i), cfg.mix))
 		var err error
 		if cfg.protocol == "http/json" {
 			bodies[i], err = req.MarshalJSON()

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/agentops-dev/agentops/bench/spangen"
 	"github.com/agentops-dev/agentops/receiver"
 )
 
@@ -40,33 +41,46 @@ func (s *countSink) ConsumeMetrics(context.Context, pmetric.Metrics) error { ret
 func TestLoadgenDeliversEverySpan(t *testing.T) {
 	for _, protocol := range []string{"http/protobuf", "http/json", "grpc"} {
 		t.Run(strings.ReplaceAll(protocol, "/", "-"), func(t *testing.T) {
-			sink := &countSink{}
-			r := receiver.New(receiver.Config{Token: "s3cret"}, sink)
-			if err := r.Start(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = r.Shutdown(ctx)
-			}()
-			cfg := config{
-				spans: 3000, batch: 256, clients: 3, variants: 2, protocol: protocol,
-				endpoint: r.Endpoint(),
-				headers:  parseHeaders("Authorization=Bearer%20s3cret"),
-			}
-			if err := run(cfg); err != nil {
-				t.Fatal(err)
-			}
-			// 3000 spans round up to 12 batches of 256.
-			if sink.spans != 3072 {
-				t.Fatalf("receiver got %d spans, want 3072", sink.spans)
-			}
-			if sink.llm < 3072/20 {
-				t.Fatalf("only %d of the spans are LLM calls: the batches are not realistic", sink.llm)
+			sink := deliver(t, config{spans: 3000, batch: 256, clients: 3, variants: 2, protocol: protocol, mix: spangen.DefaultMix})
+			if sink.llm < 3072/20 || sink.llm > 3072/2 {
+				t.Fatalf("%d of the spans are LLM calls: the batches are not realistic", sink.llm)
 			}
 		})
 	}
+}
+
+// The all-LLM load is what it says: every span an LLM call.
+func TestLoadgenAllLLM(t *testing.T) {
+	sink := deliver(t, config{spans: 3000, batch: 256, clients: 3, variants: 2, protocol: "http/protobuf", mix: spangen.Mixes["llm"]})
+	if sink.llm != 3072 {
+		t.Fatalf("%d of 3072 spans are LLM calls, want all", sink.llm)
+	}
+}
+
+// deliver runs the load generator against a receiver and checks that every
+// span it claims to have sent arrived.
+func deliver(t *testing.T, cfg config) *countSink {
+	t.Helper()
+	sink := &countSink{}
+	r := receiver.New(receiver.Config{Token: "s3cret"}, sink)
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = r.Shutdown(ctx)
+	}()
+	cfg.endpoint = r.Endpoint()
+	cfg.headers = parseHeaders("Authorization=Bearer%20s3cret")
+	if err := run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	// 3000 spans round up to 12 batches of 256.
+	if sink.spans != 3072 {
+		t.Fatalf("receiver got %d spans, want 3072", sink.spans)
+	}
+	return sink
 }
 
 func TestLoadgenRefusedWithoutToken(t *testing.T) {

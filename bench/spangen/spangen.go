@@ -25,6 +25,15 @@ type Mix struct {
 // one in ten an LLM call, one in twenty a tool call, one in a hundred failed.
 var DefaultMix = Mix{LLM: 0.10, Tool: 0.05, Error: 0.01}
 
+// AllLLM is the load that matters most: every span an LLM call with GenAI
+// attributes, as an agent's telemetry is mostly LLM and tool spans. The
+// first span of each trace is the parent of the others, so it counts as a
+// framework's wrapper and the rest as the calls; one in a hundred fails.
+var AllLLM = Mix{LLM: 1, Error: 0.01}
+
+// Mixes names the mixes for command lines: loadgen -mix NAME.
+var Mixes = map[string]Mix{"realistic": DefaultMix, "llm": AllLLM}
+
 // spansPerTrace groups spans into traces the way one agent turn does.
 const spansPerTrace = 16
 
@@ -178,5 +187,41 @@ func randTraceID(rnd *rand.Rand) pcommon.TraceID {
 func randSpanID(rnd *rand.Rand) pcommon.SpanID {
 	var id pcommon.SpanID
 	binary.BigEndian.PutUint64(id[:], rnd.Uint64()|1)
+	return id
+}
+
+// Renumber gives every span of td new trace and span ids (parents kept
+// consistent), distinct for each round: a benchmark that sends the same
+// batch again and again would otherwise send the same spans again, which
+// a session counts once.
+func Renumber(td ptrace.Traces, round uint64) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				sp := spans.At(k)
+				sp.SetTraceID(renumberTrace(sp.TraceID(), round))
+				sp.SetSpanID(renumberSpan(sp.SpanID(), round))
+				if !sp.ParentSpanID().IsEmpty() {
+					sp.SetParentSpanID(renumberSpan(sp.ParentSpanID(), round))
+				}
+			}
+		}
+	}
+}
+
+// roundKey spreads a round number over 64 bits, so consecutive rounds
+// differ in every byte.
+func roundKey(round uint64) uint64 { return (round + 1) * 0x9e3779b97f4a7c15 }
+
+func renumberTrace(id pcommon.TraceID, round uint64) pcommon.TraceID {
+	binary.BigEndian.PutUint64(id[:8], binary.BigEndian.Uint64(id[:8])^roundKey(round))
+	return id
+}
+
+func renumberSpan(id pcommon.SpanID, round uint64) pcommon.SpanID {
+	binary.BigEndian.PutUint64(id[:], binary.BigEndian.Uint64(id[:])^roundKey(round))
 	return id
 }
