@@ -1,6 +1,8 @@
 package events
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -27,7 +29,7 @@ func TestEveryAliasIsRead(t *testing.T) {
 	for field, c := range ints {
 		for _, key := range c.keys {
 			span := llmSpan()
-			span.Attributes().PutInt(key, 7)
+			putAlias(span, key, int64(7))
 			if got := c.get(fromSpanLLM(t, span)); got != 7 {
 				t.Errorf("%s: %s = 7 read as %d", field, key, got)
 			}
@@ -47,7 +49,7 @@ func TestEveryAliasIsRead(t *testing.T) {
 	for field, c := range strs {
 		for _, key := range c.keys {
 			span := llmSpan()
-			span.Attributes().PutStr(key, "x-7")
+			putAlias(span, key, "x-7")
 			if got := c.get(fromSpanLLM(t, span)); got != "x-7" {
 				t.Errorf("%s: %s read as %q", field, key, got)
 			}
@@ -55,7 +57,7 @@ func TestEveryAliasIsRead(t *testing.T) {
 	}
 	for _, key := range append(append([]string{}, k.Cost...), k.CostParts...) {
 		span := llmSpan()
-		span.Attributes().PutDouble(key, 0.25)
+		putAlias(span, key, 0.25)
 		if l := fromSpanLLM(t, span); l.CostUSD == nil || *l.CostUSD != 0.25 || l.CostSource != "span" {
 			t.Errorf("cost: %s not read as a reported cost", key)
 		}
@@ -99,6 +101,24 @@ func TestKindRules(t *testing.T) {
 			}
 		}
 	}
+}
+
+// putAlias sets the attribute a fieldKeys entry names to v: an
+// "attr#member" entry as a JSON object holding member, "attr#" as a JSON
+// string, as MLflow encodes them.
+func putAlias(span ptrace.Span, key string, v any) {
+	attr, member, isJSON := strings.Cut(key, "#")
+	if !isJSON {
+		_ = span.Attributes().PutEmpty(key).FromRaw(v)
+		return
+	}
+	var b []byte
+	if member == "" {
+		b, _ = json.Marshal(v)
+	} else {
+		b, _ = json.Marshal(map[string]any{member: v})
+	}
+	span.Attributes().PutStr(attr, string(b))
 }
 
 func llmSpan() ptrace.Span {

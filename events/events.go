@@ -35,14 +35,33 @@ type Event struct {
 	ParentSpanID string    `json:"parent_span_id,omitempty"`
 	Start        time.Time `json:"start"`
 	End          time.Time `json:"end"`
-	// Convention names the instrumentation convention the span followed:
-	// "gen_ai", "openinference", "traceloop" or "agentops" (see conventions.go).
-	Convention string  `json:"convention,omitempty"`
-	LLM        *LLM    `json:"llm,omitempty"`
-	Tool       *Tool   `json:"tool,omitempty"`
-	Action     *Action `json:"action,omitempty"`
-	Agent      *Agent  `json:"agent,omitempty"`
-	Error      *Error  `json:"error,omitempty"`
+	// Convention names the instrumentation convention the span (or log
+	// record) followed: "gen_ai", "openinference", "claude_code", ... (see
+	// conventions.go and logevents.go).
+	Convention string `json:"convention,omitempty"`
+	// Source says where the event was read from: "" for a span of the
+	// child's own, "capture" for a call captured on the wire by agentops
+	// (a span with agentops.capture=true), "log" for a log record. A log
+	// event's SpanID is the span the record was emitted in, not its own.
+	Source string `json:"source,omitempty"`
+	// RequestID, ResponseID and ToolCallID are the ids the provider or the
+	// agent gave the call: sources that report one call share them, and
+	// the call is counted once (see correlate.go).
+	RequestID  string `json:"request_id,omitempty"`
+	ResponseID string `json:"response_id,omitempty"`
+	ToolCallID string `json:"tool_call_id,omitempty"`
+	// SameAs is set by Finish on an event that repeats one counted from
+	// another source (a Claude Code api_request log of the call its
+	// llm_request span reports, a second instrumentation's sibling span of
+	// one call, ...): it names the counted one, and this one is not
+	// counted. The counted one takes what it lacked from this one (a
+	// reported cost, a model).
+	SameAs string  `json:"same_as,omitempty"`
+	LLM    *LLM    `json:"llm,omitempty"`
+	Tool   *Tool   `json:"tool,omitempty"`
+	Action *Action `json:"action,omitempty"`
+	Agent  *Agent  `json:"agent,omitempty"`
+	Error  *Error  `json:"error,omitempty"`
 }
 
 // Duration is the event's wall time.
@@ -75,8 +94,12 @@ type LLM struct {
 	ResponseModel string `json:"response_model,omitempty"`
 	InputTokens   int64  `json:"input_tokens"`
 	OutputTokens  int64  `json:"output_tokens"`
-	// CacheReadTokens and CacheCreationTokens are the part of InputTokens
-	// read from or written to the provider's prompt cache.
+	// InputTokens counts every input token, cache reads and writes
+	// included (the GenAI semantic conventions' meaning): conventions that
+	// report the uncached part alone (Anthropic's API, Claude Code) are
+	// added up when the event is read. CacheReadTokens and
+	// CacheCreationTokens are the part of InputTokens read from or written
+	// to the provider's prompt cache.
 	CacheReadTokens     int64 `json:"cache_read_tokens,omitempty"`
 	CacheCreationTokens int64 `json:"cache_creation_tokens,omitempty"`
 	// CacheCreation1hTokens is the part of CacheCreationTokens written
@@ -94,8 +117,9 @@ type LLM struct {
 	// TotalTokens is the total the span reported, when it reported one.
 	TotalTokens int64 `json:"total_tokens,omitempty"`
 	// CostUSD is the call's cost: reported by the span (CostSource "span")
-	// or estimated from the price table (CostSource "table"). Nil means
-	// unpriced: never read it as $0.
+	// or by a log event of the call (CostSource "log", Claude Code's
+	// cost_usd), or estimated from the price table (CostSource "table").
+	// Nil means unpriced: never read it as $0.
 	CostUSD    *float64 `json:"cost_usd,omitempty"`
 	CostSource string   `json:"cost_source,omitempty"`
 	// Prompt and Completion are the captured content, when the

@@ -66,6 +66,8 @@ type want struct {
 	errors, propagated int
 	models             []string
 	conventions        []string
+	// repeated counts the events that repeat one counted from another source.
+	repeated int
 }
 
 // The expected numbers are worked out by hand from the fixtures and the
@@ -93,9 +95,10 @@ var conventionTests = map[string]want{
 		conventions: []string{"gen_ai"},
 	},
 	// workflow > agent > task > [ChatOpenAI.chat wrapper > openai.chat,
-	// tool, openai.chat, anthropic.chat with cache reported beside input].
+	// tool, openai.chat, anthropic.chat with cache reported beside input:
+	// the input counts it, once].
 	"traceloop": {
-		llmCalls: 3, wrappers: 1, in: 900 + 300 + 10, out: 120 + 80 + 200, cacheRead: 4000,
+		llmCalls: 3, wrappers: 1, in: 900 + 300 + 10 + 4000 + 1000, out: 120 + 80 + 200, cacheRead: 4000,
 		cost: 900*1.5e-7 + 120*6e-7 + // gpt-4o-mini-2024-07-18
 			300*1.5e-7 + 80*6e-7 + // gpt-4o-mini
 			10*3e-6 + 4000*3e-7 + 1000*3.75e-6 + 200*1.5e-5, // claude-3-5-sonnet-20241022
@@ -111,6 +114,28 @@ var conventionTests = map[string]want{
 		unpriced: 1, tools: 1, agents: 1, actions: 2,
 		models:      []string{"claude-3-5-sonnet-20241022", "my-finetuned-llama", "text-embedding-3-small"},
 		conventions: []string{"openinference"},
+	},
+	// Real spans of ai 7.0.173 with @ai-sdk/otel's LegacyOpenTelemetry and
+	// its mock models (generateText with a tool, 2 steps; embedMany of 2
+	// values): the outer ai.generateText and ai.embedMany repeat their
+	// children's sums and are actions, never calls.
+	"vercel_ai_legacy": {
+		llmCalls: 4, in: 100 + 150 + 8 + 8, out: 20 + 10, cacheRead: 40 + 100,
+		cost: 60*1.5e-7 + 40*7.5e-8 + 20*6e-7 + 50*1.5e-7 + 100*7.5e-8 + 10*6e-7 + // gpt-4o-mini-2024-07-18
+			16*2e-8, // text-embedding-3-small
+		tools: 1, actions: 2,
+		models:      []string{"gpt-4o-mini-2024-07-18", "text-embedding-3-small"},
+		conventions: []string{"ai_sdk"},
+	},
+	// The same program with @ai-sdk/otel's OpenTelemetry (GenAI format):
+	// invoke_agent > step N > chat | execute_tool; the embeddings root
+	// reports no usage above its two calls.
+	"vercel_ai_v7": {
+		llmCalls: 4, wrappers: 1, in: 100 + 150 + 8 + 8, out: 20 + 10, cacheRead: 40 + 100,
+		cost:  60*1.5e-7 + 40*7.5e-8 + 20*6e-7 + 50*1.5e-7 + 100*7.5e-8 + 10*6e-7 + 16*2e-8,
+		tools: 1, agents: 1, actions: 2,
+		models:      []string{"gpt-4o-mini-2024-07-18", "text-embedding-3-small"},
+		conventions: []string{"gen_ai"},
 	},
 	// session > agent > workflow > operation > [llm (wrapper) > openai.chat,
 	// failing tool], task.
@@ -168,6 +193,9 @@ func checkTotals(t *testing.T, tot events.Totals, evs []events.Event, w want) {
 	}
 	if tot.Agents != w.agents || tot.Actions != w.actions || tot.Errors != w.errors {
 		t.Errorf("agents/actions/errors = %d/%d/%d, want %d/%d/%d", tot.Agents, tot.Actions, tot.Errors, w.agents, w.actions, w.errors)
+	}
+	if tot.RepeatedEvents != w.repeated {
+		t.Errorf("repeated events = %d, want %d", tot.RepeatedEvents, w.repeated)
 	}
 	var models []string
 	for _, m := range tot.Models {

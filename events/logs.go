@@ -6,11 +6,17 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
-// FromLogRecord returns the events a log record stands for: an error event
-// when its severity is ERROR or above, nothing otherwise (the record is
-// still counted and kept by the session). The event carries the trace and
-// span the record was emitted in, when it has them.
+// FromLogRecord returns the events a log record stands for: the LLM call,
+// tool call or error of a named log event in the logEvents table
+// (logevents.go); else an error event when its severity is ERROR or above;
+// nothing otherwise (the record is still counted and kept by the session).
+// The events carry the trace and span the record was emitted in, when it
+// has them.
 func FromLogRecord(lr plog.LogRecord) []Event {
+	evs, known := fromLogEvent(lr)
+	if known && (len(evs) > 0 || !IsErrorSeverity(lr.SeverityNumber(), lr.SeverityText())) {
+		return evs
+	}
 	if !IsErrorSeverity(lr.SeverityNumber(), lr.SeverityText()) {
 		return nil
 	}
@@ -37,6 +43,7 @@ func FromLogRecord(lr plog.LogRecord) []Event {
 		Type:    first(str(a, "exception.type"), str(a, "error.type")),
 		Message: first(str(a, "exception.message"), lr.Body().AsString()),
 		Stack:   str(a, "exception.stacktrace"),
+		Source:  "log",
 	}
 	return []Event{e}
 }

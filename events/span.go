@@ -30,6 +30,12 @@ func FromSpan(span ptrace.Span) []Event {
 	}
 	failed := span.Status().Code() == ptrace.StatusCodeError
 	var out []Event
+	if v, ok := attrs.Get("agentops.capture"); ok && v.AsString() == "true" {
+		base.Source = "capture"
+	}
+	base.RequestID = firstID(attrs, fieldKeys.RequestID)
+	base.ResponseID = firstID(attrs, fieldKeys.ResponseID)
+	base.ToolCallID = firstID(attrs, fieldKeys.ToolCallID)
 	if kind, convention := classify(attrs); kind != "" {
 		e := base
 		e.Kind, e.Convention = kind, convention
@@ -68,7 +74,11 @@ func classify(attrs pcommon.Map) (Kind, string) {
 		if !ok {
 			continue
 		}
-		val := strings.ToLower(strings.TrimSpace(v.AsString()))
+		val := v.AsString()
+		if r.json {
+			val = jsonString(val)
+		}
+		val = strings.ToLower(strings.TrimSpace(val))
 		kind, known := r.kinds[val]
 		if !known {
 			kind, known = r.kinds["*"]
@@ -91,7 +101,6 @@ func fill(e *Event, span ptrace.Span, failed bool) {
 			Server:                server(str(a, k.Server...)),
 			RequestModel:          str(a, k.RequestModel...),
 			ResponseModel:         str(a, k.ResponseModel...),
-			InputTokens:           integer(a, k.InputTokens...),
 			OutputTokens:          integer(a, k.OutputTokens...),
 			TotalTokens:           integer(a, k.TotalTokens...),
 			CacheReadTokens:       integer(a, k.CacheReadTokens...),
@@ -103,7 +112,11 @@ func fill(e *Event, span ptrace.Span, failed bool) {
 			Prompt:                content(a, span.Events(), k.Prompt, k.PromptMessages, k.PromptEvents),
 			Completion:            content(a, span.Events(), k.Completion, k.CompletionMessages, k.CompletionEvents),
 		}
-		if l.Operation == "" && strings.EqualFold(str(a, "openinference.span.kind"), "embedding") {
+		var inputKey string
+		l.InputTokens, inputKey = integerKey(a, k.InputTokens...)
+		normaliseUsage(l, usageMeaning{inputExcludesCache: exclusiveInput[inputKey]})
+		if l.Operation == "" && (strings.EqualFold(str(a, "openinference.span.kind"), "embedding") ||
+			strings.HasSuffix(str(a, "ai.operationId"), ".doEmbed")) {
 			l.Operation = "embeddings"
 		}
 		if cost, ok := reportedCost(a); ok {
@@ -125,7 +138,7 @@ func fill(e *Event, span ptrace.Span, failed bool) {
 		}
 	case KindAction:
 		e.Action = &Action{
-			Type:   strings.ToLower(str(a, "agentops.span.kind", "openinference.span.kind", "traceloop.span.kind", "gen_ai.operation.name")),
+			Type:   strings.ToLower(str(a, k.ActionType...)),
 			Input:  clip(str(a, k.Input...)),
 			Output: clip(str(a, k.Output...)),
 		}
@@ -263,10 +276,12 @@ func indexedMessages(a pcommon.Map, m messageKeys) string {
 	return string(b)
 }
 
-// str returns the first of keys present with a non-empty value.
+// str returns the first of keys present with a non-empty value. A key
+// "attr#member" names a member of a JSON object attr holds, "attr#" the
+// JSON string attr holds (MLflow's encoding).
 func str(m pcommon.Map, keys ...string) string {
 	for _, k := range keys {
-		if v, ok := m.Get(k); ok {
+		if v, ok := get(m, k); ok {
 			if s := v.AsString(); s != "" {
 				return s
 			}
@@ -275,19 +290,87 @@ func str(m pcommon.Map, keys ...string) string {
 	return ""
 }
 
+// get looks key up in m, reading "attr#member" keys (see str) from the JSON
+// attr holds.
+func get(m pcommon.Map, key string) (pcommon.Value, bool) {
+	attr, member, isJSON := strings.Cut(key, "#")
+	v, ok := m.Get(attr)
+	if !ok || !isJSON {
+		return v, ok
+	}
+	if member == "" {
+		s := jsonString(v.AsString())
+		return pcommon.NewValueStr(s), s != ""
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(v.AsString()), &obj); err != nil {
+		return pcommon.Value{}, false
+	}
+	switch x := obj[member].(type) {
+	case string:
+		return pcommon.NewValueStr(x), true
+	case float64:
+		return pcommon.NewValueDouble(x), true
+	}
+	return pcommon.Value{}, false
+}
+
+// jsonString decodes s when it is a JSON string, and returns it as is
+// otherwise.
+func jsonString(s string) string {
+	if len(s) < 2 || s[0] != '"' {
+		return s
+	}
+	var out string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return s
+	}
+	return out
+}
+
+// firstID returns the first of keys present as a non-empty id; an id
+// given as a string array (an HTTP header, in HTTP semconv) is its first
+// element.
+func firstID(m pcommon.Map, keys []string) string {
+	for _, k := range keys {
+		v, ok := m.Get(k)
+		if !ok {
+			continue
+		}
+		if v.Type() == pcommon.ValueTypeSlice {
+			if v.Slice().Len() == 0 {
+				continue
+			}
+			v = v.Slice().At(0)
+		}
+		if s := strings.TrimSpace(v.AsString()); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
 // integer returns the first of keys present as an integer; SDKs differ in
 // whether they send token counts as int, double or string.
 func integer(m pcommon.Map, keys ...string) int64 {
-	if f, ok := number(m, keys...); ok {
-		return int64(math.Round(f))
+	n, _ := integerKey(m, keys...)
+	return n
+}
+
+// integerKey is integer, and also says which of keys it read.
+func integerKey(m pcommon.Map, keys ...string) (int64, string) {
+	for _, k := range keys {
+		if f, ok := number(m, k); ok {
+			return int64(math.Round(f)), k
+		}
 	}
-	return 0
+	return 0, ""
 }
 
 // number returns the first of keys present as a finite number.
 func number(m pcommon.Map, keys ...string) (float64, bool) {
 	for _, k := range keys {
-		v, ok := m.Get(k)
+		v, ok := get(m, k)
 		if !ok {
 			continue
 		}

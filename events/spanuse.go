@@ -20,7 +20,8 @@ type SpanUse struct {
 	ActionType string
 	// LLM is the call as counted (normalised tokens, cost, model), for an
 	// LLM span whose call is counted on it. Nil on an LLM span that is a
-	// wrapper or a duplicate of a call counted elsewhere.
+	// wrapper or a duplicate of a call counted elsewhere, or that repeats a
+	// call counted from another source (Event.SameAs).
 	LLM *LLM
 }
 
@@ -39,11 +40,15 @@ type SpanUses struct {
 // whose rules have been applied (Window.Decided, or after Finish). Error
 // events are not a span's kind and are ignored.
 func (u *SpanUses) Note(e Event) {
+	// A log event's span id is the span it was logged in, not its own.
+	if e.Source == "log" {
+		return
+	}
 	var use SpanUse
 	switch e.Kind {
 	case KindLLM:
 		use.Kind = KindLLM
-		if l := e.LLM; l != nil && !l.Wrapper && !l.Duplicate {
+		if l := e.LLM; l != nil && !l.Wrapper && !l.Duplicate && e.SameAs == "" {
 			counted := *l
 			counted.Prompt, counted.Completion = "", ""
 			use.LLM = &counted

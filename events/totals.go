@@ -16,8 +16,11 @@ type Pricer interface {
 type Totals struct {
 	// LLMCalls counts each LLM call once; WrapperLLMSpans counts the LLM
 	// spans that repeat a call counted on another span (see Finish).
-	LLMCalls            int   `json:"llm_calls"`
-	WrapperLLMSpans     int   `json:"wrapper_llm_spans,omitempty"`
+	LLMCalls        int `json:"llm_calls"`
+	WrapperLLMSpans int `json:"wrapper_llm_spans,omitempty"`
+	// RepeatedEvents counts the events that repeat a call, tool call or
+	// error counted from another source (see correlate.go).
+	RepeatedEvents      int   `json:"repeated_events,omitempty"`
 	InputTokens         int64 `json:"input_tokens"`
 	OutputTokens        int64 `json:"output_tokens"`
 	CacheReadTokens     int64 `json:"cache_read_tokens,omitempty"`
@@ -85,6 +88,10 @@ const UnknownModel = "(unknown model)"
 // Add counts one event. Wrapper LLM spans and propagated errors (see
 // Finish) are noted but not counted again.
 func (t *Totals) Add(e Event) {
+	if e.SameAs != "" {
+		t.RepeatedEvents++
+		return
+	}
 	switch e.Kind {
 	case KindLLM:
 		if e.LLM == nil {
@@ -198,6 +205,7 @@ func Finish(evs []Event, lin *Lineage, p Pricer) Totals {
 	}
 	markWrappers(evs, lin)
 	markPropagated(evs, lin)
+	markRepeats(evs, lin, nil)
 	var t Totals
 	for i := range evs {
 		t.addFinished(&evs[i], p)
@@ -209,7 +217,7 @@ func Finish(evs []Event, lin *Lineage, p Pricer) Totals {
 // addFinished prices e with p, if it is a leaf LLM call that reports no
 // cost, and counts it. The rules that mark e must have been applied.
 func (t *Totals) addFinished(e *Event, p Pricer) {
-	if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate && e.LLM.CostUSD == nil && p != nil {
+	if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate && e.SameAs == "" && e.LLM.CostUSD == nil && p != nil {
 		l := *e.LLM
 		if l.Time.IsZero() {
 			l.Time = e.Start
@@ -224,7 +232,9 @@ func (t *Totals) addFinished(e *Event, p Pricer) {
 func markWrappers(evs []Event, lin *Lineage) {
 	llm := map[uint64]*LLM{}
 	for i := range evs {
-		if evs[i].Kind == KindLLM && evs[i].LLM != nil {
+		// A log event's span id is the span it was logged in: it is no
+		// span of the tree (correlate.go matches it to its call).
+		if evs[i].Kind == KindLLM && evs[i].LLM != nil && evs[i].Source != "log" {
 			llm[hexID(evs[i].SpanID)] = evs[i].LLM
 		}
 	}
@@ -234,7 +244,7 @@ func markWrappers(evs []Event, lin *Lineage) {
 	// What each LLM span has below it: any LLM span, one reporting usage.
 	llmBelow, usageBelow := map[*LLM]bool{}, map[*LLM]bool{}
 	for i := range evs {
-		if evs[i].Kind != KindLLM || evs[i].LLM == nil {
+		if evs[i].Kind != KindLLM || evs[i].LLM == nil || evs[i].Source == "log" {
 			continue
 		}
 		usage := evs[i].LLM.reportsUsage()
@@ -259,7 +269,7 @@ func markWrappers(evs []Event, lin *Lineage) {
 	// call is counted once, with the usage, never as a silent zero.
 	for i := range evs {
 		l := evs[i].LLM
-		if evs[i].Kind != KindLLM || l == nil || l.Wrapper || l.reportsUsage() {
+		if evs[i].Kind != KindLLM || l == nil || l.Wrapper || l.reportsUsage() || evs[i].Source == "log" {
 			continue
 		}
 		lin.ancestors(evs[i].SpanID, func(id uint64) bool {

@@ -46,6 +46,7 @@ type Window struct {
 	// when their children were forgotten: missing, unless they arrive.
 	awaiting map[uint64]struct{}
 	totals   Totals
+	repeats  Repeats // ids of the calls counted, for their later repeats
 	kept     []Event
 	omitted  int
 }
@@ -124,6 +125,7 @@ func (w *Window) retire(nIDs, nEvs int) {
 		if w.Decided != nil {
 			w.Decided(*e)
 		}
+		w.repeats.remember(e)
 		if keep < 0 || len(w.kept) < keep {
 			w.kept = append(w.kept, *e)
 		} else {
@@ -151,6 +153,7 @@ func (w *Window) retire(nIDs, nEvs int) {
 func (w *Window) mark() {
 	markWrappers(w.evs, &w.lin)
 	markPropagated(w.evs, &w.lin)
+	markRepeats(w.evs, &w.lin, &w.repeats)
 }
 
 // shift drops the first n elements of s in place, clearing the tail so the

@@ -86,6 +86,10 @@ func newView(s *record.Session) view {
 		v.notes = append(v.notes, fmt.Sprintf("%s repeating the calls above: not counted twice",
 			plural(t.WrapperLLMSpans, "wrapper LLM span")))
 	}
+	if t.RepeatedEvents > 0 {
+		v.notes = append(v.notes, fmt.Sprintf("%s repeating what another source reported (a span, a log event, a captured call): not counted twice",
+			plural(t.RepeatedEvents, "event")))
+	}
 	for _, e := range t.ErrorSamples {
 		v.errors = append(v.errors, describeError(e))
 	}

@@ -1,0 +1,314 @@
+package events
+
+import (
+	"cmp"
+	"slices"
+)
+
+// One call can reach a session several times: as the agent's span, as its
+// log event, as a span agentops captured on the wire, as a second
+// instrumentation's span. markRepeats groups the events that report one
+// call (or one tool call, or one error) and counts each group once:
+//
+//   - by the ids the sources share: the provider's request id (Claude
+//     Code's request_id, the captured call's request-id header), the
+//     response id (gen_ai.response.id), the tool call id (tool_use_id,
+//     gen_ai.tool.call.id, call_id);
+//   - a log event emitted inside the span of an LLM (or tool) call reports
+//     that call;
+//   - where no id is shared, two LLM events are one call when they have
+//     the same model (or one names none), the same non-zero input and
+//     output tokens, overlapping times, different names (two
+//     instrumentations name their spans differently; one instrumentation's
+//     concurrent calls share a name), no ids that differ, and, both being
+//     spans, neither is below the other (that is a wrapper, see
+//     markWrappers). Two calls of the same model and usage one after the
+//     other do not overlap, and stay two.
+//
+// Of a group, the event counted is the agent's own span, else a captured
+// call, else a log event; it takes what it lacks from the others (usage,
+// a reported cost such as Claude Code's cost_usd, a model), and the others
+// are marked SameAs it. Metric points never make events: every agent's
+// usage metrics repeat its log events or spans.
+
+// maxRepeatCandidates bounds the events one event is compared with by the
+// no-id rule: a session of identical concurrent calls costs linear time.
+const maxRepeatCandidates = 16
+
+// maxRemembered bounds the ids Repeats keeps of calls already counted.
+const maxRemembered = 1 << 16
+
+// Repeats remembers the ids of the calls a Window has already counted, so
+// that a source reporting one of them after it left the window is not
+// counted again. The zero value is ready to use.
+type Repeats struct {
+	counted map[string]string
+}
+
+// remember notes the ids of a counted event.
+func (r *Repeats) remember(e *Event) {
+	if e.SameAs != "" || !repeatable(e) {
+		return
+	}
+	for _, k := range idKeys(e) {
+		if len(r.counted) >= maxRemembered {
+			return
+		}
+		if r.counted == nil {
+			r.counted = map[string]string{}
+		}
+		r.counted[k] = eventRef(e)
+	}
+}
+
+// repeatable reports whether e is an event another source may repeat and
+// that is counted.
+func repeatable(e *Event) bool {
+	switch e.Kind {
+	case KindLLM:
+		return e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate
+	case KindTool:
+		return e.Tool != nil
+	case KindError:
+		return e.Error != nil && !e.Error.Propagated
+	}
+	return false
+}
+
+// idKeys are the keys of e's ids, by kind: a call's request id and an error
+// of that call's are not one event.
+func idKeys(e *Event) []string {
+	var keys []string
+	k := string(e.Kind) + "\x00"
+	if e.RequestID != "" {
+		keys = append(keys, k+"request\x00"+e.RequestID)
+	}
+	if e.ResponseID != "" {
+		keys = append(keys, k+"response\x00"+e.ResponseID)
+	}
+	if e.ToolCallID != "" && e.Kind != KindLLM {
+		keys = append(keys, k+"tool\x00"+e.ToolCallID)
+	}
+	return keys
+}
+
+// eventRef is what SameAs says of the counted event.
+func eventRef(e *Event) string {
+	if e.Source != "log" && e.SpanID != "" {
+		return "span " + e.SpanID
+	}
+	return "log " + e.Name
+}
+
+// sourceRank orders the sources of one call: the agent's own span is
+// counted, else a captured call, else a log event.
+func sourceRank(e *Event) int {
+	switch e.Source {
+	case "":
+		return 0
+	case "capture":
+		return 1
+	}
+	return 2
+}
+
+func markRepeats(evs []Event, lin *Lineage, seen *Repeats) {
+	var cand []int
+	for i := range evs {
+		if repeatable(&evs[i]) {
+			cand = append(cand, i)
+		}
+	}
+	if len(cand) == 0 {
+		return
+	}
+	g := newGroups(len(evs))
+	byKey := map[string]int{}
+	spanCtx := map[string]int{} // kind + span id → the span event of that kind
+	for _, i := range cand {
+		e := &evs[i]
+		for _, k := range idKeys(e) {
+			if j, ok := byKey[k]; ok {
+				g.union(i, j)
+			} else {
+				byKey[k] = i
+			}
+		}
+		if e.Source != "log" && e.SpanID != "" && e.Kind != KindError {
+			spanCtx[string(e.Kind)+e.SpanID] = i
+		}
+	}
+	for _, i := range cand {
+		e := &evs[i]
+		if e.Source == "log" && e.SpanID != "" {
+			if j, ok := spanCtx[string(e.Kind)+e.SpanID]; ok {
+				g.union(i, j)
+			}
+		}
+	}
+	sameUsage(evs, cand, lin, g)
+	members := map[int][]int{}
+	for _, i := range cand {
+		r := g.find(i)
+		members[r] = append(members[r], i)
+	}
+	for _, m := range members {
+		settle(evs, m, seen)
+	}
+}
+
+// sameUsage applies the no-id rule (see above) to the LLM events of cand.
+func sameUsage(evs []Event, cand []int, lin *Lineage, g *groups) {
+	type usage struct{ in, out int64 }
+	buckets := map[usage][]int{}
+	for _, i := range cand {
+		if l := evs[i].LLM; evs[i].Kind == KindLLM && l.InputTokens > 0 && l.OutputTokens > 0 {
+			u := usage{l.InputTokens, l.OutputTokens}
+			buckets[u] = append(buckets[u], i)
+		}
+	}
+	for _, b := range buckets {
+		if len(b) < 2 {
+			continue
+		}
+		slices.SortFunc(b, func(x, y int) int { return evs[x].Start.Compare(evs[y].Start) })
+		for x, i := range b {
+			for n, j := range b[x+1:] {
+				if n >= maxRepeatCandidates || evs[j].Start.After(evs[i].End) {
+					break
+				}
+				if g.find(i) != g.find(j) && oneCall(&evs[i], &evs[j], lin) {
+					g.union(i, j)
+				}
+			}
+		}
+	}
+}
+
+// oneCall reports whether two LLM events of the same usage and overlapping
+// times are one call by the no-id rule.
+func oneCall(a, b *Event, lin *Lineage) bool {
+	if a.Name == b.Name {
+		return false
+	}
+	if ma, mb := a.LLM.Model(), b.LLM.Model(); ma != "" && mb != "" && ma != mb {
+		return false
+	}
+	if differ(a.RequestID, b.RequestID) || differ(a.ResponseID, b.ResponseID) {
+		return false
+	}
+	if a.Source != "log" && b.Source != "log" && (lin.below(a.SpanID, b.SpanID) || lin.below(b.SpanID, a.SpanID)) {
+		return false
+	}
+	return true
+}
+
+func differ(a, b string) bool { return a != "" && b != "" && a != b }
+
+// settle counts a group once: it picks the event to count, fills in what
+// it lacks from the others, and marks them SameAs it. When the group's call
+// was counted already (it left the window), all of the group repeat it.
+func settle(evs []Event, m []int, seen *Repeats) {
+	if seen != nil && seen.counted != nil {
+		for _, i := range m {
+			for _, k := range idKeys(&evs[i]) {
+				if ref, ok := seen.counted[k]; ok {
+					for _, j := range m {
+						evs[j].SameAs = ref
+					}
+					return
+				}
+			}
+		}
+	}
+	if len(m) < 2 {
+		return
+	}
+	slices.SortFunc(m, func(x, y int) int {
+		a, b := &evs[x], &evs[y]
+		return cmp.Or(cmp.Compare(sourceRank(a), sourceRank(b)), cmp.Compare(a.SpanID, b.SpanID),
+			cmp.Compare(a.Name, b.Name), a.Start.Compare(b.Start))
+	})
+	p := &evs[m[0]]
+	p.SameAs = ""
+	ref := eventRef(p)
+	for _, i := range m[1:] {
+		absorb(p, &evs[i])
+		evs[i].SameAs = ref
+	}
+}
+
+// absorb fills in what the counted event p lacks from o, a repeat of it.
+func absorb(p, o *Event) {
+	p.RequestID = first(p.RequestID, o.RequestID)
+	p.ResponseID = first(p.ResponseID, o.ResponseID)
+	p.ToolCallID = first(p.ToolCallID, o.ToolCallID)
+	switch {
+	case p.LLM != nil && o.LLM != nil:
+		l, x := p.LLM, o.LLM
+		if !l.reportsTokens() && x.reportsTokens() {
+			l.InputTokens, l.OutputTokens, l.TotalTokens = x.InputTokens, x.OutputTokens, x.TotalTokens
+			l.CacheReadTokens, l.CacheCreationTokens = x.CacheReadTokens, x.CacheCreationTokens
+			l.CacheCreation1hTokens, l.ReasoningTokens = x.CacheCreation1hTokens, x.ReasoningTokens
+		}
+		// A cost a source reports (Claude Code's cost_usd) is preferred to
+		// our price; prices are set after this rule, so any cost here is
+		// reported.
+		if l.CostUSD == nil && x.CostUSD != nil {
+			l.CostUSD, l.CostSource = x.CostUSD, x.CostSource
+		}
+		if l.Model() == "" {
+			l.RequestModel, l.ResponseModel = x.RequestModel, x.ResponseModel
+		}
+		l.Provider = first(l.Provider, x.Provider)
+		l.Server = first(l.Server, x.Server)
+	case p.Tool != nil && o.Tool != nil:
+		t, x := p.Tool, o.Tool
+		t.Name = first(t.Name, x.Name)
+		t.Arguments = first(t.Arguments, x.Arguments)
+		t.Result = first(t.Result, x.Result)
+		t.Failed = t.Failed || x.Failed
+	case p.Error != nil && o.Error != nil:
+		p.Error.Type = first(p.Error.Type, o.Error.Type)
+		p.Error.Message = first(p.Error.Message, o.Error.Message)
+	}
+}
+
+// reportsTokens reports whether the event states the call's token counts.
+func (l LLM) reportsTokens() bool {
+	return l.InputTokens > 0 || l.OutputTokens > 0 || l.TotalTokens > 0
+}
+
+// below reports whether the span with hex id a is below the one with id b.
+func (l *Lineage) below(a, b string) bool {
+	up, found := hexID(b), false
+	if up == 0 {
+		return false
+	}
+	l.ancestors(a, func(id uint64) bool {
+		found = id == up
+		return !found
+	})
+	return found
+}
+
+// groups is a union-find over event indices.
+type groups struct{ parent []int }
+
+func newGroups(n int) *groups {
+	g := &groups{parent: make([]int, n)}
+	for i := range g.parent {
+		g.parent[i] = i
+	}
+	return g
+}
+
+func (g *groups) find(i int) int {
+	for g.parent[i] != i {
+		g.parent[i] = g.parent[g.parent[i]]
+		i = g.parent[i]
+	}
+	return i
+}
+
+func (g *groups) union(a, b int) { g.parent[g.find(a)] = g.find(b) }
