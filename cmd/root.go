@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	diffcmd "github.com/agentops-dev/agentops/cmd/diff"
 	"github.com/agentops-dev/agentops/cmd/exitcode"
 	exportcmd "github.com/agentops-dev/agentops/cmd/export"
 	reportcmd "github.com/agentops-dev/agentops/cmd/report"
@@ -40,6 +41,7 @@ untouched, and prints a session summary: LLM calls, tokens, tools, errors.`,
 	root.AddCommand(showcmd.NewCmdShow(io, nil))
 	root.AddCommand(reportcmd.NewCmdReport(io, nil))
 	root.AddCommand(exportcmd.NewCmdExport(io, nil))
+	root.AddCommand(diffcmd.NewCmdDiff(io, nil))
 	return root
 }
 

@@ -95,6 +95,29 @@ type Session struct {
 	// Budget is what the session's budgets (--max-cost and friends)
 	// decided, when any was set.
 	Budget *Budget `json:"budget,omitempty"`
+	// Baseline is the comparison with run --baseline, when one was given.
+	Baseline *Baseline `json:"baseline,omitempty"`
+}
+
+// Baseline is how a session compared with the baseline it was run against.
+type Baseline struct {
+	// Ref is the baseline as given (a file, an id, last~1); ID its session id.
+	Ref string `json:"ref"`
+	ID  string `json:"id"`
+	// Gates are the --fail-if results; Tripped is set when one tripped.
+	Gates   []GateResult `json:"gates,omitempty"`
+	Tripped bool         `json:"tripped"`
+}
+
+// GateResult is one CI gate (agentops diff --fail-if, run --baseline)
+// evaluated on a session's change from a baseline.
+type GateResult struct {
+	// Gate is the expression as given: "cost>+10%".
+	Gate string `json:"gate"`
+	// Tripped is set when the condition holds: the job should fail.
+	Tripped bool `json:"tripped"`
+	// Detail says what was compared: "cost +100% ($0.0450 → $0.0900)".
+	Detail string `json:"detail"`
 }
 
 // Budget is a session's limits and what became of them.

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -148,8 +149,9 @@ func (s *Store) List() ([]*Entry, error) {
 	return out, nil
 }
 
-// Resolve finds one session by reference: "last" (the newest), a session id
-// or any unambiguous prefix of one, or a directory name.
+// Resolve finds one session by reference: "last" (the newest), "last~N"
+// (the Nth before it), a session id or any unambiguous prefix of one, or a
+// directory name.
 func (s *Store) Resolve(ref string) (*Entry, error) {
 	names, err := s.sessionDirs()
 	if err != nil {
@@ -161,6 +163,16 @@ func (s *Store) Resolve(ref string) (*Entry, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || ref == "last" || ref == "latest" {
 		return s.load(names[0]), nil
+	}
+	if n, ok := strings.CutPrefix(ref, "last~"); ok {
+		i, err := strconv.Atoi(n)
+		switch {
+		case err != nil || i < 0:
+			return nil, fmt.Errorf("%w %q: last~N takes a number, as in last~1 (the session before the last)", ErrNotFound, ref)
+		case i >= len(names):
+			return nil, fmt.Errorf("%w %q: the store has %d sessions, so last~%d is the oldest", ErrNotFound, ref, len(names), len(names)-1)
+		}
+		return s.load(names[i]), nil
 	}
 	var matches []string
 	for _, n := range names {

@@ -136,6 +136,11 @@ func TestResolve(t *testing.T) {
 		{"ab", "", ErrAmbiguous},
 		{"zzz", "", ErrNotFound},
 		{"20261126T050100.000Z-abd456", "abd456", nil},
+		{"last~0", "ffff00", nil},
+		{"last~1", "abd456", nil},
+		{"last~2", "abc123", nil},
+		{"last~3", "", ErrNotFound},
+		{"last~x", "", ErrNotFound},
 	}
 	for _, tt := range tests {
 		e, err := s.Resolve(tt.ref)

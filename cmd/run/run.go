@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
+	"github.com/agentops-dev/agentops/compare"
 	"github.com/agentops-dev/agentops/iostreams"
 	"github.com/agentops-dev/agentops/pricing"
 	"github.com/agentops-dev/agentops/receiver"
@@ -44,6 +45,8 @@ type Options struct {
 	Export ExportOptions
 	// Budget is the --max-* flags (see budget.go).
 	Budget BudgetOptions
+	// Baseline is --baseline and --fail-if (see baseline.go).
+	Baseline BaselineOptions
 
 	// PTY and NoPTY force terminal or pipe mode; neither means terminal
 	// mode when stdin and stdout are terminals.
@@ -106,6 +109,9 @@ before it, and use -- when the command itself starts with a dash.`,
 
   # Stop on calls whose cost is unknown (their model has no price) too
   agentops run --max-cost 2.00 --unpriced-exceeds -- ./my-agent
+
+  # Compare with the main branch's session (a CI artifact); exit 1 on a regression
+  agentops run --baseline main-session.json --fail-if 'cost>+10%' --fail-if 'errors>0' -- ./my-agent
 
   # Call the session a failure when errors were recorded, even on exit 0
   agentops run --fail-on-errors -- ./my-agent
@@ -197,6 +203,7 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.StringVar(&opts.ReportPath, "report", "", "write a self-contained HTML report of the session to this file at the end")
 	addExportFlags(c, &opts.Export)
 	addBudgetFlags(c, &opts.Budget)
+	addBaselineFlags(c, &opts.Baseline)
 	f.BoolVar(&opts.PTY, "pty", false, "run the command on a pseudo-terminal even when stdin or stdout is not a terminal")
 	f.BoolVar(&opts.NoPTY, "no-pty", false, "run the command with pipes even on a terminal: stdout and stderr stay separate")
 	c.MarkFlagsMutuallyExclusive("pty", "no-pty")
@@ -225,6 +232,10 @@ func runRun(ctx context.Context, opts *Options) error {
 	limits, onBudget, err := opts.Budget.limits()
 	if err != nil {
 		return &exitcode.Error{Code: exitcode.Usage, Err: err}
+	}
+	base, err := loadBaseline(opts.Baseline, opts.StoreDir)
+	if err != nil {
+		return err
 	}
 	warnListen(opts.IO.ErrOut, opts.Listen, opts.NoAuth)
 	prices := pricing.Default()
@@ -303,12 +314,22 @@ func runRun(ctx context.Context, opts *Options) error {
 	if !opts.Quiet {
 		warnRefused(opts.IO.ErrOut, rec.ReceiverRefused)
 	}
+	var diff *compare.Diff
+	if base != nil {
+		diff = base.compare(rec)
+	}
 	// The summary first: writing the store's record of a big session takes
 	// a while (encoding its events), and people are waiting for the summary.
 	report(opts, rec)
+	if diff != nil {
+		reportDiff(opts, diff)
+	}
 	rs.finish(rec)
 	if rec.ExitCode != 0 {
 		return &exitcode.Error{Code: rec.ExitCode}
+	}
+	if rec.Baseline != nil && rec.Baseline.Tripped {
+		return &exitcode.Error{Code: 1, Err: fmt.Errorf("a --fail-if gate tripped against the baseline %s (see the diff above)", base.ref)}
 	}
 	return nil
 }
