@@ -9,14 +9,16 @@ import (
 
 func TestPriceCachedAnswersLikeLookup(t *testing.T) {
 	tab := Default()
+	u := Usage{InputTokens: 1000, OutputTokens: 100}
 	for i := 0; i < 2; i++ { // the second round is answered from the cache
-		for _, model := range []string{"gpt-4o-2024-08-06", "us.anthropic.claude-3-5-sonnet-20241022-v2:0", "no-such-model"} {
-			_, p, ok := tab.Lookup(model, "")
+		for _, model := range []string{"gpt-5.2", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "no-such-model"} {
+			m, ok := tab.Lookup(model, "", "")
 			want := 0.0
 			if ok {
-				want = p.Cost(Usage{InputTokens: 1000, OutputTokens: 100})
+				ps := m.PricesAt(day)
+				want, _ = ps.Cost(u)
 			}
-			got, gotOK := tab.Price(events.LLM{RequestModel: model, InputTokens: 1000, OutputTokens: 100})
+			got, gotOK := tab.Price(events.LLM{RequestModel: model, InputTokens: 1000, OutputTokens: 100, Time: day})
 			if got != want || gotOK != ok {
 				t.Errorf("round %d: Price(%s) = %v, %v; Lookup says %v, %v", i, model, got, gotOK, want, ok)
 			}

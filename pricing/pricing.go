@@ -1,9 +1,16 @@
-// Package pricing estimates the cost of LLM calls from a per-token price
-// table. The default table is embedded: a copy of the model_prices.json
-// that the tokencost package (AgentOps-AI/tokencost) ships, itself derived
-// from LiteLLM's table, as of TableDate. Its MIT licence travels with it in
-// data/model_prices.LICENSE. Prices change: users extend or override the
-// table with a file of the same shape (agentops run --prices FILE).
+// Package pricing estimates the cost of LLM calls from the genai-prices
+// table (pydantic/genai-prices, its v2 feed): per-model prices of 36
+// providers, with the rules that recognise a provider and a model id,
+// long-context price tiers, price changes on dates, and cache and
+// reasoning rates. A copy of the feed is embedded (TableCommit of
+// TableDate) with its MIT licence, data/genai-prices.LICENSE;
+// `agentops prices update` downloads the live feed into the state
+// directory (see Update and Newest), and users extend or override either
+// with a file (agentops run --prices FILE) in the feed's shape or the old
+// flat shape of tokencost's model_prices.json.
+//
+// The rules follow the upstream packages, cited where they apply
+// (packages/python/genai_prices, packages/js/src in that repository).
 package pricing
 
 import (
@@ -14,191 +21,276 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/agentops-dev/agentops/events"
 )
 
-// TableDate is the date of the embedded price table.
-const TableDate = "2025-09-05"
+// The embedded table: prices/new_data/v2/data_slim.json of
+// pydantic/genai-prices at TableCommit, of TableDate.
+const (
+	TableSource = "genai-prices"
+	TableCommit = "47df840a5ab10bbcffb8e5ac01b9899032245d1b"
+	TableDate   = "2026-08-21"
+	// FeedURL is the live feed the upstream packages update from: the
+	// full data.json, of the same shape as the embedded slim file.
+	FeedURL = "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json"
+)
 
-// TableSource names where the embedded price table comes from.
-const TableSource = "tokencost model_prices.json"
-
-//go:embed data/model_prices.json
+//go:embed data/genai-prices.json
 var embedded []byte
 
 // License is the licence of the embedded price table (MIT), which must
 // travel with it.
 //
-//go:embed data/model_prices.LICENSE
+//go:embed data/genai-prices.LICENSE
 var License string
 
-// Price is one model's entry in the table, in USD per token. The JSON field
-// names are the table's own.
-type Price struct {
-	Input  *float64 `json:"input_cost_per_token"`
-	Output *float64 `json:"output_cost_per_token"`
-	// CacheRead and CacheCreation price input tokens read from or written
-	// to the prompt cache; nil means they cost as much as other input.
-	CacheRead     *float64 `json:"cache_read_input_token_cost,omitempty"`
-	CacheCreation *float64 `json:"cache_creation_input_token_cost,omitempty"`
-	// Reasoning prices reasoning output tokens; nil means as other output.
-	Reasoning *float64 `json:"output_cost_per_reasoning_token,omitempty"`
-	Provider  string   `json:"litellm_provider,omitempty"`
-	Mode      string   `json:"mode,omitempty"`
-}
-
-// Table maps model names to prices and finds a model's price under the
-// many names providers and SDKs give it (see Lookup).
+// Table finds the price of an LLM call. Its zero value has no prices; use
+// Default, Newest, Load or LoadFile.
 type Table struct {
-	// Source says where the prices came from, for people.
-	Source string
-
-	// The embedded table is parsed on first use, not at start-up: parsing
-	// it costs milliseconds every `agentops run` would pay even when no
+	// The table is decoded on first use, not at start-up: decoding it
+	// costs milliseconds that every `agentops run` would pay even when no
 	// call needs a price.
 	once   sync.Once
-	load   func() map[string]Price
-	prices map[string]Price // keyed by lower-cased model name
+	load   func() (*feed, string)
+	feed   *feed
+	source string
+	loaded atomic.Bool
+	// peek names the table without loading it, for Source before use.
+	peek func() string
 
 	lookups lookups
 }
 
-// table returns the prices, loading them on first use.
-func (t *Table) table() map[string]Price {
+func (t *Table) table() *feed {
 	t.once.Do(func() {
 		if t.load != nil {
-			t.prices, t.load = t.load(), nil
+			t.feed, t.source = t.load()
+			t.load = nil
 		}
+		if t.feed == nil {
+			t.feed = &feed{byID: map[string]*provider{}}
+		}
+		t.loaded.Store(true)
 	})
-	return t.prices
+	return t.feed
 }
 
-// ErrBadTable is returned by Load for a price file that is not of the
-// expected shape.
+// Source names the table, for people: "genai-prices 2026-08-21" (the
+// built-in table's date), "genai-prices 2026-12-01 10:15Z update", or a
+// --prices file over either. Once the table is in use it names the one
+// actually used.
+func (t *Table) Source() string {
+	if t.loaded.Load() || t.peek == nil {
+		t.table()
+		return t.source
+	}
+	return t.peek()
+}
+
+// ErrBadTable is returned by Load for a price file that is neither a
+// genai-prices feed nor a flat table of the old shape.
 var ErrBadTable = errors.New("not a price table")
 
-// Default returns the embedded price table, parsed when first used.
+// builtinSource names the embedded table.
+var builtinSource = TableSource + " " + TableDate
+
+// Default returns the embedded price table, decoded when first used.
 func Default() *Table {
 	return &Table{
-		Source: "tokencost " + TableDate,
-		load: func() map[string]Price {
-			t, err := Load(bytes.NewReader(embedded))
+		load: func() (*feed, string) {
+			f, err := decodeFeed(embedded)
 			if err != nil {
 				panic("embedded price table: " + err.Error()) // tested; cannot happen
 			}
-			return t.prices
+			return f, builtinSource
 		},
+		peek: func() string { return builtinSource },
 	}
 }
 
-// Load reads a price table: a JSON object mapping model names to objects
-// with input_cost_per_token and output_cost_per_token (embedding models may
-// omit the output price).
+// Load reads a price table: a genai-prices v2 feed (a JSON list of
+// providers), or the old flat shape, a JSON object mapping model names to
+// {"input_cost_per_token": ..., "output_cost_per_token": ...} in USD per
+// token (see decodeFlat).
 func Load(r io.Reader) (*Table, error) {
-	var raw map[string]Price
-	if err := json.NewDecoder(r).Decode(&raw); err != nil {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	f, err := decode(b)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{feed: f}
+	t.once.Do(func() { t.loaded.Store(true) })
+	return t, nil
+}
+
+func decode(b []byte) (*feed, error) {
+	b = bytes.TrimSpace(b)
+	var f *feed
+	var err error
+	switch {
+	case len(b) > 0 && b[0] == '[':
+		if f, err = decodeFeed(b); err == nil {
+			err = knownKeys(f)
+		}
+	case len(b) > 0 && b[0] == '{':
+		f, err = decodeFlat(b)
+	default:
+		err = errors.New("want a genai-prices feed (a JSON list of providers) or a JSON object of model prices")
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadTable, err)
 	}
-	t := &Table{prices: make(map[string]Price, len(raw))}
-	for name, p := range raw {
-		if p.Input == nil && p.Output == nil {
-			return nil, fmt.Errorf("%w: model %q needs input_cost_per_token and output_cost_per_token", ErrBadTable, name)
-		}
-		t.prices[strings.ToLower(strings.TrimSpace(name))] = p
-	}
-	return t, nil
+	return f, nil
 }
 
 // LoadFile reads a price table from a file.
 func LoadFile(path string) (*Table, error) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	t, err := Load(f)
+	f, err := decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	t.Source = path
+	t := &Table{feed: f, source: path}
+	t.once.Do(func() { t.loaded.Store(true) })
 	return t, nil
 }
 
-// Merge returns a table with t's prices overridden and extended by o's.
+// Merge returns a table with t's prices overridden and extended by o's:
+// o's providers are tried first, and a provider both have lists o's
+// models before t's (its other rules are o's where o states them).
 func (t *Table) Merge(o *Table) *Table {
-	m := &Table{Source: t.Source, load: func() map[string]Price {
-		tp, op := t.table(), o.table()
-		prices := make(map[string]Price, len(tp)+len(op))
-		for k, p := range tp {
-			prices[k] = p
+	src := func() string {
+		if s := o.Source(); s != "" {
+			return s + " over " + t.Source()
 		}
-		for k, p := range op {
-			prices[k] = p
+		return t.Source()
+	}
+	return &Table{
+		load: func() (*feed, string) { return mergeFeeds(t.table(), o.table()), src() },
+		peek: src,
+	}
+}
+
+func mergeFeeds(base, over *feed) *feed {
+	m := &feed{byID: map[string]*provider{}}
+	add := func(p *provider) {
+		m.providers = append(m.providers, p)
+		m.byID[p.id] = p
+		m.models += len(p.models)
+	}
+	for _, op := range over.providers {
+		bp := base.byID[op.id]
+		if bp == nil {
+			add(op)
+			continue
 		}
-		return prices
-	}}
-	if o.Source != "" {
-		m.Source = o.Source + " over " + t.Source
+		p := *bp
+		p.models = append(append([]*model{}, op.models...), bp.models...)
+		if op.name != "" {
+			p.name = op.name
+		}
+		if op.api != nil {
+			p.api, p.apiPattern = op.api, op.apiPattern
+		}
+		if op.providerMatch != nil {
+			p.providerMatch = op.providerMatch
+		}
+		if op.modelMatch != nil {
+			p.modelMatch = op.modelMatch
+		}
+		if op.fallback != nil {
+			p.fallback = op.fallback
+		}
+		add(&p)
+	}
+	for _, bp := range base.providers {
+		if m.byID[bp.id] == nil {
+			add(bp)
+		}
 	}
 	return m
 }
 
 // Len is the number of models in the table.
-func (t *Table) Len() int { return len(t.table()) }
+func (t *Table) Len() int { return t.table().models }
 
-// Preload parses the table now if it has not been yet, so that pricing
+// Providers is the number of providers in the table.
+func (t *Table) Providers() int { return len(t.table().providers) }
+
+// Preload decodes the table now if it has not been yet, so that pricing
 // the first call later costs nothing. Safe to call concurrently with
 // anything else.
 func (t *Table) Preload() { t.table() }
 
-// Usage is what an LLM call consumed. InputTokens includes the cache
-// tokens and OutputTokens the reasoning tokens, as the GenAI semantic
-// conventions and OpenAI report them; counts that do not fit (Anthropic
-// reports input without cache tokens) are read as additional.
-type Usage struct {
-	InputTokens, OutputTokens            int64
-	CacheReadTokens, CacheCreationTokens int64
-	ReasoningTokens                      int64
-}
-
-// Cost is the price of u in USD.
-func (p Price) Cost(u Usage) float64 {
-	in, out := or(p.Input, 0), or(p.Output, 0)
-	cacheRead, cacheCreation, reasoning := or(p.CacheRead, in), or(p.CacheCreation, in), or(p.Reasoning, out)
-	uncached := u.InputTokens
-	if cached := u.CacheReadTokens + u.CacheCreationTokens; uncached >= cached {
-		uncached -= cached
-	}
-	plainOut := u.OutputTokens
-	if plainOut >= u.ReasoningTokens {
-		plainOut -= u.ReasoningTokens
-	}
-	return float64(uncached)*in + float64(u.CacheReadTokens)*cacheRead +
-		float64(u.CacheCreationTokens)*cacheCreation +
-		float64(plainOut)*out + float64(u.ReasoningTokens)*reasoning
-}
-
-func or(p *float64, def float64) float64 {
-	if p == nil {
-		return def
-	}
-	return *p
+// Lookup finds what model (a gen_ai.request.model or .response.model)
+// matches, for a call to provider (a gen_ai.provider.name; may be empty)
+// at server (the URL or host it was sent to; may be empty).
+func (t *Table) Lookup(model, provider, server string) (Match, bool) {
+	return t.table().lookup(model, provider, server)
 }
 
 // Price estimates the cost of an LLM call: the price of its response
-// model, else of its request model. It implements events.Pricer.
+// model, else of its request model, in force at the call's time (now when
+// it has none). Its usage has genai-prices' meaning, which events keeps:
+// input tokens include the cache reads and writes. Usage whose parts
+// exceed their whole, or a model the table does not know, is unpriced. It
+// implements events.Pricer.
 func (t *Table) Price(l events.LLM) (float64, bool) {
-	u := Usage{l.InputTokens, l.OutputTokens, l.CacheReadTokens, l.CacheCreationTokens, l.ReasoningTokens}
-	for _, model := range []string{l.ResponseModel, l.RequestModel} {
-		if model == "" {
+	u := Usage{
+		InputTokens: l.InputTokens, OutputTokens: l.OutputTokens,
+		CacheReadTokens: l.CacheReadTokens, CacheWriteTokens: l.CacheCreationTokens,
+		CacheWrite1hTokens: l.CacheCreation1hTokens, ReasoningTokens: l.ReasoningTokens,
+		WebSearches: l.WebSearches,
+	}
+	at := l.Time
+	if at.IsZero() {
+		at = time.Now()
+	}
+	for _, name := range [2]string{l.ResponseModel, l.RequestModel} {
+		if name == "" {
 			continue
 		}
-		if _, p, ok := t.cachedLookup(model, l.Provider); ok {
-			return p.Cost(u), true
+		if m := t.cachedLookup(name, l.Provider, l.Server); m != nil {
+			usd, err := pricesAt(m.prices, at).Cost(u)
+			return usd, err == nil
 		}
 	}
 	return 0, false
+}
+
+// PricesAt is the price set of the match in force at t.
+func (m Match) PricesAt(t time.Time) PriceSet {
+	if m.m == nil {
+		return PriceSet{}
+	}
+	return *pricesAt(m.m.prices, t)
+}
+
+// MarshalJSON writes a rate as the feed does: a number, or {base, tiers}.
+func (r Rate) MarshalJSON() ([]byte, error) {
+	if len(r.Tiers) == 0 {
+		return json.Marshal(r.Base)
+	}
+	type tier struct {
+		Start int64   `json:"start"`
+		Price float64 `json:"price"`
+	}
+	ts := make([]tier, len(r.Tiers))
+	for i, t := range r.Tiers {
+		ts[i] = tier(t)
+	}
+	return json.Marshal(struct {
+		Base  float64 `json:"base"`
+		Tiers []tier  `json:"tiers"`
+	}{r.Base, ts})
 }

@@ -70,7 +70,7 @@ func realistic(t *testing.T) *record.Session {
 		InjectedEnv:   []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "TRACEPARENT"},
 		SpansReceived: int64(spans),
 		LogsReceived:  3,
-		Prices:        prices.Source,
+		Prices:        prices.Source(),
 		Stored:        "~/.local/share/agentops/sessions/6f1c2e0a",
 		Totals:        events.Finish(evs, lin, prices),
 		Events:        evs,

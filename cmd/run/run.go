@@ -196,7 +196,7 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.BoolVar(&opts.NoAuth, "no-auth", false, "accept OTLP requests without the session's bearer token")
 	f.DurationVar(&opts.Drain, "drain", session.DefaultDrain, "quiet time to wait for late exports after the child exits, while a client still holds a connection open")
 	f.StringVar(&opts.JSONPath, "json", "", "also write the session (summary and events) as JSON to this file (- for stdout)")
-	f.StringVar(&opts.PricesPath, "prices", "", "JSON price table overriding and extending the embedded one ("+pricing.TableSource+" of "+pricing.TableDate+")")
+	f.StringVar(&opts.PricesPath, "prices", "", "JSON price table overriding and extending the built-in one ("+pricing.TableSource+" of "+pricing.TableDate+", or the newer one `agentops prices update` fetched): a genai-prices feed, or the old flat {\"model\": {\"input_cost_per_token\": ...}} shape")
 	f.BoolVar(&opts.FailOnErrors, "fail-on-errors", false, "end the session as Fail when error events arrived, even if the command exited 0")
 	f.StringVar(&opts.StoreDir, "store", "", "keep the session in this directory (default "+store.RootDefault+")")
 	f.BoolVar(&opts.NoStore, "no-store", false, "do not keep the session in the local store")
@@ -238,11 +238,11 @@ func runRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	warnListen(opts.IO.ErrOut, opts.Listen, opts.NoAuth)
-	prices := pricing.Default()
+	prices := newestPrices()
 	if opts.PricesPath != "" {
 		user, err := pricing.LoadFile(opts.PricesPath)
 		if err != nil {
-			return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("--prices: %w (expected a JSON object of model name → {\"input_cost_per_token\": ..., \"output_cost_per_token\": ...})", err)}
+			return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("--prices: %w (expected a genai-prices feed, a JSON list of providers, or a JSON object of model name → {\"input_cost_per_token\": ..., \"output_cost_per_token\": ...})", err)}
 		}
 		prices = prices.Merge(user)
 	}
@@ -304,7 +304,7 @@ func runRun(ctx context.Context, opts *Options) error {
 		rs.discard()
 		return &exitcode.Error{Code: exitcode.Internal, Err: fmt.Errorf("%w (try --listen 127.0.0.1:0)", err)}
 	}
-	rec.Prices = prices.Source
+	rec.Prices = prices.Source()
 	// Flushes the exporters and the session's TracerProvider (and so the store).
 	finishExports(opts, s, pipe, rec)
 	rs.noteStored(rec)
@@ -332,6 +332,17 @@ func runRun(ctx context.Context, opts *Options) error {
 		return &exitcode.Error{Code: 1, Err: fmt.Errorf("a --fail-if gate tripped against the baseline %s (see the diff above)", base.ref)}
 	}
 	return nil
+}
+
+// newestPrices is the newest valid price table: the one `agentops prices
+// update` last fetched into the state directory, else the built-in one.
+// Nothing is decoded here: the table is read when first used.
+func newestPrices() *pricing.Table {
+	root, err := store.Root("", os.Getenv)
+	if err != nil {
+		return pricing.Default()
+	}
+	return pricing.Newest(pricing.UpdateDir(root))
 }
 
 // childMode is terminal mode when asked for, or when our stdin and stdout
