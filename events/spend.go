@@ -32,7 +32,7 @@ func (w *Window) Spend() Spend {
 	w.mark()
 	for i := range w.evs {
 		l := w.evs[i].LLM
-		if w.evs[i].Kind != KindLLM || l == nil || l.Wrapper || l.Duplicate {
+		if w.evs[i].Kind != KindLLM || l == nil || l.Wrapper || l.Duplicate || w.evs[i].SameAs != "" {
 			continue
 		}
 		s.LLMCalls++
