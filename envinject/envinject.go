@@ -31,6 +31,10 @@ type Facts struct {
 	// ResourceAttributes are merged into OTEL_RESOURCE_ATTRIBUTES; on a key
 	// clash ours win, every other user attribute is kept.
 	ResourceAttributes map[string]string
+	// BaseURLs are provider base-URL variables (OPENAI_BASE_URL, ...)
+	// pointed at the session's capture proxy: each replaces the parent's
+	// value, which the proxy forwards to.
+	BaseURLs map[string]string
 	// Defaults are set only when the parent environment has no value for them
 	// (for example OTEL_BSP_SCHEDULE_DELAY, so a child that exits without
 	// flushing has still sent most spans).
@@ -72,6 +76,9 @@ var headerVars = []string{
 func ChildEnv(parent []string, f Facts) []string {
 	drop := map[string]bool{}
 	for _, k := range overridden {
+		drop[k] = true
+	}
+	for k := range f.BaseURLs {
 		drop[k] = true
 	}
 	if len(f.Headers) > 0 {
@@ -121,6 +128,9 @@ func ChildEnv(parent []string, f Facts) []string {
 	}
 	if f.SessionID != "" {
 		add("AGENTOPS_SESSION_ID", f.SessionID)
+	}
+	for _, k := range sortedKeys(f.BaseURLs) {
+		add(k, f.BaseURLs[k])
 	}
 	for _, k := range sortedKeys(f.Defaults) {
 		if _, set := inherited[k]; !set && !drop[k] {

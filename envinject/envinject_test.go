@@ -111,6 +111,15 @@ func TestChildEnv(t *testing.T) {
 			},
 			want: map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "5000", "OTEL_BLRP_SCHEDULE_DELAY": "1000"},
 		},
+		{
+			name:   "base URLs replace the user's, which the capture proxy forwards to",
+			parent: []string{"OPENAI_BASE_URL=https://gateway.example/v1", "ANTHROPIC_API_KEY=k"},
+			facts: func(f Facts) Facts {
+				f.BaseURLs = map[string]string{"OPENAI_BASE_URL": "http://127.0.0.1:9/x/openai", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9/x/anthropic"}
+				return f
+			},
+			want: map[string]string{"OPENAI_BASE_URL": "http://127.0.0.1:9/x/openai", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9/x/anthropic", "ANTHROPIC_API_KEY": "k"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

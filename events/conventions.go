@@ -130,7 +130,7 @@ var fieldKeys = struct {
 	InputTokens, OutputTokens, TotalTokens                    []string
 	CacheReadTokens, CacheCreationTokens, ReasoningTokens     []string
 	CacheCreation1hTokens, WebSearches                        []string
-	Cost, CostParts                                           []string
+	Cost, CostParts, UsageMissing                             []string
 	Prompt, Completion                                        []string
 	ToolName, ToolArguments, ToolResult                       []string
 	AgentName, Input, Output                                  []string
@@ -180,6 +180,9 @@ var fieldKeys = struct {
 	Cost: []string{"gen_ai.usage.cost", "llm.cost.total", "gen_ai.usage.total_cost", "llm.usage.cost",
 		"operation.cost", "mlflow.llm.cost#total_cost"},
 	CostParts: []string{"llm.cost.prompt", "llm.cost.completion", "gen_ai.usage.input_cost", "gen_ai.usage.output_cost"},
+	// Why a call has no usage: the capture proxy says (a failed, cut or
+	// cancelled call), so that it is never read as zero tokens.
+	UsageMissing: []string{"agentops.capture.usage_missing"},
 	Prompt: []string{"gen_ai.input.messages", "gen_ai.prompt", "llm.prompts",
 		"traceloop.entity.input", "agentops.entity.input", "input.value", "ai.prompt.messages", "ai.prompt",
 		"mlflow.spanInputs"},

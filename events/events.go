@@ -133,6 +133,11 @@ type LLM struct {
 	// Duplicate is set by Finish on an LLM span that reports no usage
 	// below the span that reports its call's usage: not counted either.
 	Duplicate bool `json:"duplicate,omitempty"`
+	// UsageMissing says why a counted call has no usage (it failed, was
+	// cut off, or its span reported none): its tokens are unknown, not
+	// zero. Set by Finish on leaf calls; the span's own reason (the
+	// capture proxy's agentops.capture.usage_missing) when it gives one.
+	UsageMissing string `json:"usage_missing,omitempty"`
 }
 
 // reportsUsage reports whether the span states what the call consumed.

@@ -122,6 +122,9 @@ func fill(e *Event, span ptrace.Span, failed bool) {
 		if cost, ok := reportedCost(a); ok {
 			l.CostUSD, l.CostSource = &cost, "span"
 		}
+		if !l.reportsUsage() {
+			l.UsageMissing = str(a, k.UsageMissing...)
+		}
 		e.LLM = l
 	case KindTool:
 		e.Tool = &Tool{

@@ -30,9 +30,12 @@ type Totals struct {
 	// without one, so a reader knows CostUSD is a lower bound.
 	CostUSD       float64 `json:"cost_usd"`
 	UnpricedCalls int     `json:"unpriced_calls"`
-	ToolCalls     int     `json:"tool_calls"`
-	Agents        int     `json:"agents"`
-	Actions       int     `json:"actions"`
+	// NoUsageCalls counts the calls that reported no usage (see
+	// LLM.UsageMissing): the token sums leave them out, unknown.
+	NoUsageCalls int `json:"no_usage_calls,omitempty"`
+	ToolCalls    int `json:"tool_calls"`
+	Agents       int `json:"agents"`
+	Actions      int `json:"actions"`
 	// Errors counts error events, an error re-raised by enclosing spans once.
 	Errors       int           `json:"errors"`
 	ErrorSamples []ErrorSample `json:"error_samples,omitempty"`
@@ -134,6 +137,9 @@ func (t *Totals) Add(e Event) {
 
 func (t *Totals) addLLM(l LLM) {
 	t.LLMCalls++
+	if l.UsageMissing != "" {
+		t.NoUsageCalls++
+	}
 	t.InputTokens += l.InputTokens
 	t.OutputTokens += l.OutputTokens
 	t.CacheReadTokens += l.CacheReadTokens
@@ -217,6 +223,11 @@ func Finish(evs []Event, lin *Lineage, p Pricer) Totals {
 // addFinished prices e with p, if it is a leaf LLM call that reports no
 // cost, and counts it. The rules that mark e must have been applied.
 func (t *Totals) addFinished(e *Event, p Pricer) {
+	if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate && e.SameAs == "" {
+		if !e.LLM.reportsUsage() && e.LLM.UsageMissing == "" {
+			e.LLM.UsageMissing = "the span reported no usage"
+		}
+	}
 	if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate && e.SameAs == "" && e.LLM.CostUSD == nil && p != nil {
 		l := *e.LLM
 		if l.Time.IsZero() {

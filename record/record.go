@@ -86,6 +86,8 @@ type Session struct {
 	// ParentSpanID is the span of an inherited TRACEPARENT (a CI job's or an
 	// outer session's) that the session span is parented under.
 	ParentSpanID string `json:"parent_span_id,omitempty"`
+	// Capture says what the LLM capture proxy did; nil when it was off.
+	Capture *Capture `json:"capture,omitempty"`
 	// Tags are the session's AgentOps tags.
 	Tags []string `json:"tags,omitempty"`
 	// Exports says, per exporter, what became of the session's spans.
@@ -137,6 +139,24 @@ type Budget struct {
 	// UnpricedCalls counts the calls a cost budget could not see the cost
 	// of (their model is not in the price table).
 	UnpricedCalls int `json:"unpriced_calls,omitempty"`
+}
+
+// Capture is what the LLM capture proxy did in a session.
+type Capture struct {
+	// Vars are the base-URL variables pointed at the proxy.
+	Vars []string `json:"vars"`
+	// Skipped are the variables of the table left alone, and why.
+	Skipped []CaptureSkip `json:"skipped,omitempty"`
+	// Calls counts the LLM calls the proxy recorded (one span each).
+	Calls int64 `json:"calls"`
+	// Error says why the proxy could not start; the run went on without it.
+	Error string `json:"error,omitempty"`
+}
+
+// CaptureSkip is a base-URL variable the session did not point at the proxy.
+type CaptureSkip struct {
+	Var    string `json:"var"`
+	Reason string `json:"reason"`
 }
 
 // Export is what one exporter (or the Pushgateway push) did with the session.

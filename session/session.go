@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/agentops-dev/agentops/budget"
+	"github.com/agentops-dev/agentops/capture"
 	"github.com/agentops-dev/agentops/envinject"
 	"github.com/agentops-dev/agentops/events"
 	"github.com/agentops-dev/agentops/receiver"
@@ -113,6 +114,8 @@ type Options struct {
 	Budget       budget.Limits
 	OnBudget     BudgetAction
 	BudgetNotify func(BudgetNotice)
+	// Capture configures the LLM capture proxy (on unless Capture.Off).
+	Capture CaptureOptions
 }
 
 // Session is one running session.
@@ -123,6 +126,7 @@ type Session struct {
 	sink     *Sink
 	receiver *receiver.Receiver
 	budget   *budgetWatch // nil without limits
+	proxy    *capture.Proxy
 }
 
 // New prepares a session: an id and its TracerProvider. Nothing runs yet.
@@ -155,11 +159,12 @@ func New(opts Options) (*Session, error) {
 	for _, p := range opts.SpanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
-	s.tp = sdktrace.NewTracerProvider(tpOpts...)
 	s.sink = newSink(opts.Consumers, opts.Prices)
 	if opts.Budget.Any() {
 		s.budget = newBudgetWatch(opts.Budget, opts.OnBudget, s.sink, opts.BudgetNotify)
 	}
+	tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(captureTally{s.sink}))
+	s.tp = sdktrace.NewTracerProvider(tpOpts...)
 	return s, nil
 }
 
@@ -218,6 +223,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	sc := root.SpanContext()
 	rec.TraceID, rec.RootSpanID = sc.TraceID().String(), sc.SpanID().String()
 
+	baseURLs := s.startCapture(ctx, spanCtx, rec)
 	facts := envinject.Facts{
 		Endpoint:           rec.Endpoint,
 		Protocol:           s.opts.Protocol,
@@ -226,6 +232,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		SessionID:          s.id,
 		ResourceAttributes: childResource(s.opts, s.id),
 		Defaults:           exportDefaults(),
+		BaseURLs:           baseURLs,
 	}
 	if token != "" {
 		facts.Headers = map[string]string{"Authorization": "Bearer " + token}
@@ -267,6 +274,9 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 
 	// The child is gone, but its last export may still be on the wire.
 	drainCtx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
+	// A grandchild may still be in a call: the proxy waits for it as the
+	// receiver waits for late exports, and cuts it at the same deadline.
+	s.stopCapture(drainCtx, rec)
 	rec.DrainTimedOut = s.receiver.Drain(drainCtx, s.opts.Drain) != nil
 	_ = s.receiver.Shutdown(drainCtx)
 	cancel()

@@ -24,6 +24,8 @@ type Sink struct {
 	spans   int64
 	logs    int64
 	metrics int64
+	// captured counts the spans of the capture proxy.
+	captured int64
 	// window applies the session-wide counting rules (leaf LLM calls only,
 	// errors once, prices) as spans arrive, in memory that does not grow
 	// with the session: only the first events are kept for the record.
@@ -62,6 +64,20 @@ func (k *Sink) tallyTraces(td ptrace.Traces) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.spans += int64(td.SpanCount())
+	events.EachSpan(td, func(sp ptrace.Span) { k.window.AddSpan(sp.SpanID(), sp.ParentSpanID()) })
+	k.window.AddEvents(evs...)
+	k.signal()
+}
+
+// tallyCaptured counts the span of a call the capture proxy recorded:
+// its events join the child's under the same rules (an instrumented
+// client's span above it is the wrapper), but it is not a span received.
+func (k *Sink) tallyCaptured(td ptrace.Traces) {
+	var evs []events.Event
+	events.EachSpan(td, func(sp ptrace.Span) { evs = append(evs, events.FromSpan(sp)...) })
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.captured += int64(td.SpanCount())
 	events.EachSpan(td, func(sp ptrace.Span) { k.window.AddSpan(sp.SpanID(), sp.ParentSpanID()) })
 	k.window.AddEvents(evs...)
 	k.signal()

@@ -90,6 +90,10 @@ func newView(s *record.Session) view {
 		v.notes = append(v.notes, fmt.Sprintf("%s repeating what another source reported (a span, a log event, a captured call): not counted twice",
 			plural(t.RepeatedEvents, "event")))
 	}
+	if t.NoUsageCalls > 0 {
+		v.notes = append(v.notes, fmt.Sprintf("%s without usage (failed, cut off, cancelled, or not reported): their tokens are unknown, not zero",
+			plural(t.NoUsageCalls, "LLM call")))
+	}
 	for _, e := range t.ErrorSamples {
 		v.errors = append(v.errors, describeError(e))
 	}
@@ -135,6 +139,9 @@ func telemetryFact(s *record.Session) fact {
 		parts = append(parts, plural(int(s.MetricsReceived), "metric point"))
 	}
 	f := fact{label: "telemetry", value: strings.Join(parts, ", ") + " received"}
+	if c := s.Capture; c != nil && c.Calls > 0 {
+		f.value += ", " + plural(int(c.Calls), "LLM call") + " captured by the proxy"
+	}
 	if s.TelemetryIncomplete() {
 		f.value += " (incomplete)"
 		f.tone = toneWarn
@@ -220,9 +227,19 @@ func noSpansHint(s *record.Session) []string {
 	if s.SpansReceived > 0 || s.LogsReceived > 0 || s.StartError != "" {
 		return nil
 	}
-	hints := []string{
-		"No spans arrived. agentops pointed the child's OpenTelemetry SDK at " + s.Endpoint +
-			", but the child has to be instrumented to send any. For example:",
+	var hints []string
+	switch c := s.Capture; {
+	case c != nil && c.Calls > 0:
+		hints = append(hints, "No spans arrived from the child's OpenTelemetry SDK: the "+plural(int(c.Calls), "LLM call")+
+			" above went through the capture proxy ("+strings.Join(c.Vars, ", ")+"), which sees calls, not tool calls or agent steps. "+
+			"For those, instrument the child; its SDK is already pointed at "+s.Endpoint+". For example:")
+	case c != nil && len(c.Vars) > 0:
+		hints = append(hints, "No spans arrived, and no LLM call went through the capture proxy ("+strings.Join(c.Vars, ", ")+
+			" pointed at it): the child's client may take its base URL from elsewhere (see --capture-var), or it made no call. "+
+			"agentops also pointed the child's OpenTelemetry SDK at "+s.Endpoint+", but the child has to be instrumented to send any. For example:")
+	default:
+		hints = append(hints, "No spans arrived. agentops pointed the child's OpenTelemetry SDK at "+s.Endpoint+
+			", but the child has to be instrumented to send any. For example:")
 	}
 	cmd := strings.Join(s.Command, " ")
 	name := ""

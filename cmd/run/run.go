@@ -54,6 +54,13 @@ type Options struct {
 	KillAfter  time.Duration
 	TailBytes  int
 
+	// NoCapture turns the LLM capture proxy off; NoCaptureContent keeps
+	// prompts and completions off its spans; CaptureVars add base-URL
+	// variables to its table (VAR=API[:UPSTREAM]).
+	NoCapture        bool
+	NoCaptureContent bool
+	CaptureVars      []string
+
 	// Summary is the --summary format: auto, terminal, plain, json,
 	// markdown or none. Quiet prints nothing of agentops' own.
 	Summary string
@@ -115,6 +122,15 @@ before it, and use -- when the command itself starts with a dash.`,
 
   # Call the session a failure when errors were recorded, even on exit 0
   agentops run --fail-on-errors -- ./my-agent
+
+  # Capture the LLM calls of a client that reads DEEPSEEK_BASE_URL (OpenAI-shaped)
+  agentops run --capture-var DEEPSEEK_BASE_URL=openai:https://api.deepseek.com/v1 -- ./my-agent
+
+  # Capture the LLM calls but keep their prompts and completions out of the session
+  agentops run --no-capture-content -- node agent.js
+
+  # Leave OPENAI_BASE_URL, ANTHROPIC_BASE_URL and friends alone: no capture proxy
+  agentops run --no-capture -- ./my-agent
 
   # Keep this session in a CI workspace instead of ~/.local/state/agentops
   agentops run --store .agentops -- ./my-agent
@@ -201,6 +217,9 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.StringVar(&opts.StoreDir, "store", "", "keep the session in this directory (default "+store.RootDefault+")")
 	f.BoolVar(&opts.NoStore, "no-store", false, "do not keep the session in the local store")
 	f.StringVar(&opts.ReportPath, "report", "", "write a self-contained HTML report of the session to this file at the end")
+	f.BoolVar(&opts.NoCapture, "no-capture", false, "run no LLM capture proxy: leave OPENAI_BASE_URL, ANTHROPIC_BASE_URL and GOOGLE_GEMINI_BASE_URL alone")
+	f.BoolVar(&opts.NoCaptureContent, "no-capture-content", false, "keep the prompts and completions of captured LLM calls out of the session (tokens and models are kept)")
+	f.StringArrayVar(&opts.CaptureVars, "capture-var", nil, "capture another base-URL variable: VAR=API or VAR=API:UPSTREAM, API one of openai, anthropic, gemini (repeatable)")
 	addExportFlags(c, &opts.Export)
 	addBudgetFlags(c, &opts.Budget)
 	addBaselineFlags(c, &opts.Baseline)
@@ -236,6 +255,10 @@ func runRun(ctx context.Context, opts *Options) error {
 	base, err := loadBaseline(opts.Baseline, opts.StoreDir)
 	if err != nil {
 		return err
+	}
+	captureOpts, err := captureOptions(opts)
+	if err != nil {
+		return &exitcode.Error{Code: exitcode.Usage, Err: err}
 	}
 	warnListen(opts.IO.ErrOut, opts.Listen, opts.NoAuth)
 	prices := newestPrices()
@@ -277,6 +300,7 @@ func runRun(ctx context.Context, opts *Options) error {
 		KillAfter: killAfter(opts.KillAfter),
 		TailBytes: opts.TailBytes,
 
+		Capture:  captureOpts,
 		Budget:   limits,
 		OnBudget: onBudget,
 	}
@@ -313,6 +337,9 @@ func runRun(ctx context.Context, opts *Options) error {
 	}
 	if !opts.Quiet {
 		warnRefused(opts.IO.ErrOut, rec.ReceiverRefused)
+		if rec.Capture != nil && rec.Capture.Error != "" {
+			fmt.Fprintln(opts.IO.ErrOut, "agentops:", rec.Capture.Error)
+		}
 	}
 	var diff *compare.Diff
 	if base != nil {
