@@ -11,6 +11,7 @@ import (
 	diffcmd "github.com/agentops-dev/agentops/cmd/diff"
 	"github.com/agentops-dev/agentops/cmd/exitcode"
 	exportcmd "github.com/agentops-dev/agentops/cmd/export"
+	pricescmd "github.com/agentops-dev/agentops/cmd/prices"
 	reportcmd "github.com/agentops-dev/agentops/cmd/report"
 	runcmd "github.com/agentops-dev/agentops/cmd/run"
 	sessionscmd "github.com/agentops-dev/agentops/cmd/sessions"
@@ -41,6 +42,7 @@ untouched, and prints a session summary: LLM calls, tokens, tools, errors.`,
 	root.AddCommand(showcmd.NewCmdShow(io, nil))
 	root.AddCommand(reportcmd.NewCmdReport(io, nil))
 	root.AddCommand(exportcmd.NewCmdExport(io, nil))
+	root.AddCommand(pricescmd.NewCmdPrices(io, nil))
 	root.AddCommand(diffcmd.NewCmdDiff(io, nil))
 	return root
 }

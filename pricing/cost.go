@@ -2,6 +2,8 @@ package pricing
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -85,12 +87,16 @@ func (c *Conditional) active(t time.Time) bool {
 // ModelInfo.get_prices; packages/js/src/engine.ts getActiveModelPrice).
 // Start dates are UTC midnights, as the JS package reads them.
 func pricesAt(ps []Conditional, t time.Time) *PriceSet {
+	return &ps[inForce(ps, t)].Prices
+}
+
+func inForce(ps []Conditional, t time.Time) int {
 	for i := len(ps) - 1; i >= 0; i-- {
 		if ps[i].active(t) {
-			return &ps[i].Prices
+			return i
 		}
 	}
-	return &ps[0].Prices
+	return 0
 }
 
 // Usage is what an LLM call consumed, with genai-prices' meaning:
@@ -174,4 +180,29 @@ func (p *PriceSet) Cost(u Usage) (float64, error) {
 		usd += p.WebSearches.At(u.InputTokens) * float64(u.WebSearches) / 1000
 	}
 	return usd, nil
+}
+
+// NamedRate is a rate with the feed's name for it (input_mtok, ...).
+type NamedRate struct {
+	Key  string
+	Rate Rate
+}
+
+// rateKeys is the order Rates lists the charged rates in.
+var rateKeys = []string{"input_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_5m_mtok",
+	"cache_write_1h_mtok", "output_mtok", "output_reasoning_mtok", "requests_kcount", "web_searches_kcount"}
+
+// Rates lists the set's rates by their feed key: the charged ones in a
+// fixed order, then the others (see PriceSet.Other) sorted.
+func (p *PriceSet) Rates() []NamedRate {
+	var out []NamedRate
+	for _, k := range rateKeys {
+		if r := *priceKeys[k](p); r != nil {
+			out = append(out, NamedRate{k, *r})
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.Other)) {
+		out = append(out, NamedRate{k, p.Other[k]})
+	}
+	return out
 }

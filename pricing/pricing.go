@@ -268,6 +268,14 @@ func (t *Table) Price(l events.LLM) (float64, bool) {
 	return 0, false
 }
 
+// InForce is the index in Prices of the price set in force at t.
+func (m Match) InForce(t time.Time) int {
+	if len(m.Prices) == 0 {
+		return -1
+	}
+	return inForce(m.Prices, t)
+}
+
 // PricesAt is the price set of the match in force at t.
 func (m Match) PricesAt(t time.Time) PriceSet {
 	if m.m == nil {
@@ -293,4 +301,14 @@ func (r Rate) MarshalJSON() ([]byte, error) {
 		Base  float64 `json:"base"`
 		Tiers []tier  `json:"tiers"`
 	}{r.Base, ts})
+}
+
+// UnmarshalJSON reads a rate as the feed writes it.
+func (r *Rate) UnmarshalJSON(b []byte) error {
+	d, err := decodeRate(b)
+	if err != nil {
+		return err
+	}
+	*r = *d
+	return nil
 }

@@ -1,7 +1,6 @@
 package pricing
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -15,8 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // The feed's JSON schemas, of the same commit as the embedded table: the
@@ -152,25 +149,13 @@ func download(ctx context.Context, client *http.Client, url string, timeout time
 
 var (
 	schemasOnce sync.Once
-	schemas     [2]*jsonschema.Schema // full, slim
+	schemas     [2]*jsonSchema // full, slim
 	schemasErr  error
 )
 
 func compileSchemas() {
 	for i, src := range [][]byte{fullSchema, slimSchema} {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(src))
-		if err != nil {
-			schemasErr = err
-			return
-		}
-		c := jsonschema.NewCompiler()
-		name := fmt.Sprintf("genai-prices-%d.schema.json", i)
-		if err := c.AddResource(name, doc); err != nil {
-			schemasErr = err
-			return
-		}
-		if schemas[i], err = c.Compile(name); err != nil {
-			schemasErr = err
+		if schemas[i], schemasErr = compileSchema(src); schemasErr != nil {
 			return
 		}
 	}
@@ -183,16 +168,12 @@ func validateFeed(body []byte) error {
 	if schemasErr != nil {
 		return fmt.Errorf("compile the feed schema: %w", schemasErr) // tested; cannot happen
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("not JSON: %v", err)
-	}
-	errFull := schemas[0].Validate(inst)
-	if errFull == nil {
+	errFull := schemas[0].validate(body)
+	if errFull == nil || schemas[1].validate(body) == nil {
 		return nil
 	}
-	if schemas[1].Validate(inst) == nil {
-		return nil
+	if strings.HasPrefix(errFull.Error(), "not JSON") {
+		return errFull
 	}
 	return fmt.Errorf("fails the feed's schema: %s", firstLines(errFull.Error(), 4))
 }
@@ -315,4 +296,19 @@ func Newest(dir string) *Table {
 
 func updatedSource(name string) string {
 	return fmt.Sprintf("%s %s update", TableSource, fetchedAt(name).Format("2006-01-02 15:04Z"))
+}
+
+// Download is a table `agentops prices update` fetched.
+type Download struct {
+	Path    string
+	Fetched time.Time
+}
+
+// Downloads lists the tables fetched into dir, newest first.
+func Downloads(dir string) []Download {
+	var out []Download
+	for _, name := range updates(dir) {
+		out = append(out, Download{Path: filepath.Join(dir, name), Fetched: fetchedAt(name)})
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/contrib/propagators/envcar"
@@ -40,6 +41,12 @@ func main() {
 	withContent := flag.Bool("content", false, "capture prompts, completions and tool results on the spans")
 	oiLLM := flag.Int("oi-llm", 0, "OpenInference LLM calls to make, each a framework LLM span wrapping the provider's LLM span")
 	tlTools := flag.Int("tl-tools", 0, "OpenLLMetry (Traceloop) tool calls to make")
+	var calls []call
+	flag.Func("call", "one more GenAI LLM call, as space-separated key=value: provider, model, in, out, cache_read, cache_write, reasoning (token counts; in includes the cache), at (RFC 3339 start); repeatable", func(v string) error {
+		c, err := parseCall(v)
+		calls = append(calls, c)
+		return err
+	})
 	flag.Parse()
 
 	ctx := context.Background()
@@ -74,6 +81,9 @@ func main() {
 		}
 		time.Sleep(*latency)
 		s.End()
+	}
+	for _, c := range calls {
+		c.emit(ctx, tr)
 	}
 	for i := 0; i < *tools; i++ {
 		_, s := tr.Start(ctx, "execute_tool search", trace.WithAttributes(
@@ -115,6 +125,75 @@ func main() {
 		}
 	}
 	os.Exit(*exit)
+}
+
+// call is an LLM call given with -call.
+type call struct {
+	provider, model string
+	ints            map[string]int
+	at              time.Time
+}
+
+// callAttrs maps -call's count keys to the GenAI attributes.
+var callAttrs = map[string]string{
+	"in": "gen_ai.usage.input_tokens", "out": "gen_ai.usage.output_tokens",
+	"cache_read": "gen_ai.usage.cache_read.input_tokens", "cache_write": "gen_ai.usage.cache_creation.input_tokens",
+	"reasoning": "gen_ai.usage.reasoning.output_tokens",
+}
+
+func parseCall(v string) (call, error) {
+	c := call{provider: "openai", ints: map[string]int{}}
+	for _, kv := range strings.Fields(v) {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			return c, fmt.Errorf("%q: want key=value", kv)
+		}
+		switch {
+		case k == "provider":
+			c.provider = val
+		case k == "model":
+			c.model = val
+		case k == "at":
+			t, err := time.Parse(time.RFC3339, val)
+			if err != nil {
+				return c, err
+			}
+			c.at = t
+		case callAttrs[k] != "":
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				return c, fmt.Errorf("%s: %w", k, err)
+			}
+			c.ints[k] = n
+		default:
+			return c, fmt.Errorf("unknown key %q", k)
+		}
+	}
+	if c.model == "" {
+		return c, errors.New("a call needs model=")
+	}
+	return c, nil
+}
+
+func (c call) emit(ctx context.Context, tr trace.Tracer) {
+	attrs := []attribute.KeyValue{
+		attribute.String("gen_ai.operation.name", "chat"),
+		attribute.String("gen_ai.provider.name", c.provider),
+		attribute.String("gen_ai.request.model", c.model),
+	}
+	for k, n := range c.ints {
+		attrs = append(attrs, attribute.Int(callAttrs[k], n))
+	}
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...)}
+	if !c.at.IsZero() {
+		opts = append(opts, trace.WithTimestamp(c.at))
+	}
+	_, s := tr.Start(ctx, "chat "+c.model, opts...)
+	if !c.at.IsZero() {
+		s.End(trace.WithTimestamp(c.at.Add(time.Second)))
+		return
+	}
+	s.End()
 }
 
 // openInferenceLLM emits one LLM call as LangChain under OpenInference
