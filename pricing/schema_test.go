@@ -78,7 +78,9 @@ func schemaCases(t testing.TB) [][]byte {
 			model(p)["prices"] = map[string]any{"input_mtok": map[string]any{"base": 1, "tiers": []any{map[string]any{"start": 1.5, "price": 2}}}}
 		}),
 		mutate(func(p map[string]any) { model(p)["prices"] = map[string]any{"new_thing_mtok": 1} }),
-		mutate(func(p map[string]any) { model(p)["prices"] = []any{map[string]any{"constraint": map[string]any{"start_date": 5}, "prices": map[string]any{}}} }),
+		mutate(func(p map[string]any) {
+			model(p)["prices"] = []any{map[string]any{"constraint": map[string]any{"start_date": 5}, "prices": map[string]any{}}}
+		}),
 		mutate(func(p map[string]any) { model(p)["context_window"] = 1.0 }),
 		mutate(func(p map[string]any) { model(p)["id"] = "" }),
 		mutate(func(p map[string]any) { model(p)["id"] = strings.Repeat("x", 2000) }),
