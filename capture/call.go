@@ -80,7 +80,7 @@ type call struct {
 	reqIDs     map[string]string
 	ended      bool
 	// anthropic keeps the parts of an Anthropic usage as they arrive.
-	anthropic struct{ input, output, cacheRead, cacheCreation int64 }
+	anthropic struct{ input, output, cacheRead, cacheCreation, cacheCreation1h, webSearches int64 }
 }
 
 // result is what a response said about the call.
@@ -97,6 +97,9 @@ type result struct {
 type usage struct {
 	seen                                               bool
 	input, output, cacheRead, cacheCreation, reasoning int64
+	// cacheCreation1h is the part of cacheCreation written for an hour;
+	// webSearches the searches the provider ran (Anthropic reports both).
+	cacheCreation1h, webSearches int64
 }
 
 func (p *Proxy) newCall(r *http.Request, route *Route, path string) *call {
@@ -419,6 +422,13 @@ func (c *call) end() {
 		}
 		if u.reasoning > 0 {
 			attrs = append(attrs, attribute.Int64("gen_ai.usage.reasoning.output_tokens", u.reasoning))
+		}
+		// No semantic convention names these yet: events reads ours.
+		if u.cacheCreation1h > 0 {
+			attrs = append(attrs, attribute.Int64("agentops.usage.cache_creation_1h.input_tokens", u.cacheCreation1h))
+		}
+		if u.webSearches > 0 {
+			attrs = append(attrs, attribute.Int64("agentops.usage.web_search_requests", u.webSearches))
 		}
 	} else {
 		why := c.usageWhy

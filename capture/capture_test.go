@@ -228,6 +228,24 @@ func TestChatStreamThatAskedItselfIsUntouched(t *testing.T) {
 	}
 }
 
+// TestAnthropicCacheLifetimeAndSearches: the one-hour part of the cache
+// writes and the web searches, which are priced apart, reach the span.
+func TestAnthropicCacheLifetimeAndSearches(t *testing.T) {
+	resp := `{"id":"msg_3","type":"message","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn",` +
+		`"usage":{"input_tokens":10,"cache_creation_input_tokens":200,"cache_read_input_tokens":300,"output_tokens":7,` +
+		`"cache_creation":{"ephemeral_5m_input_tokens":150,"ephemeral_1h_input_tokens":50},"server_tool_use":{"web_search_requests":2}}}`
+	r := newRig(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, resp)
+	}))
+	post(t, r.proxy.URL("anthropic")+"/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[]}`, "x-api-key", "sk-ant-key-000000")
+	a := r.onlySpan(t)
+	wantInt(t, a, "gen_ai.usage.input_tokens", 510)
+	wantInt(t, a, "gen_ai.usage.cache_creation.input_tokens", 200)
+	wantInt(t, a, "agentops.usage.cache_creation_1h.input_tokens", 50)
+	wantInt(t, a, "agentops.usage.web_search_requests", 2)
+}
+
 func TestNonStreamingShapes(t *testing.T) {
 	tests := []struct {
 		name, route, path, req, resp string

@@ -106,6 +106,14 @@ type anthropicUsage struct {
 	OutputTokens             *int64 `json:"output_tokens"`
 	CacheCreationInputTokens *int64 `json:"cache_creation_input_tokens"`
 	CacheReadInputTokens     *int64 `json:"cache_read_input_tokens"`
+	// The cache writes by lifetime (one hour is priced apart from five
+	// minutes) and the server-side web searches, priced per search.
+	CacheCreation *struct {
+		Ephemeral1h *int64 `json:"ephemeral_1h_input_tokens"`
+	} `json:"cache_creation"`
+	ServerToolUse *struct {
+		WebSearchRequests *int64 `json:"web_search_requests"`
+	} `json:"server_tool_use"`
 }
 
 type anthropicMessage struct {
@@ -371,8 +379,14 @@ func (c *call) anthropicUsage(u *anthropicUsage) {
 	set(&s.output, u.OutputTokens)
 	set(&s.cacheCreation, u.CacheCreationInputTokens)
 	set(&s.cacheRead, u.CacheReadInputTokens)
+	if u.CacheCreation != nil {
+		set(&s.cacheCreation1h, u.CacheCreation.Ephemeral1h)
+	}
+	if u.ServerToolUse != nil {
+		set(&s.webSearches, u.ServerToolUse.WebSearchRequests)
+	}
 	c.res.usage = usage{seen: true, input: s.input + s.cacheCreation + s.cacheRead, output: s.output,
-		cacheRead: s.cacheRead, cacheCreation: s.cacheCreation}
+		cacheRead: s.cacheRead, cacheCreation: s.cacheCreation, cacheCreation1h: s.cacheCreation1h, webSearches: s.webSearches}
 }
 
 func (c *call) geminiChunk(v *geminiResponse) {
