@@ -70,7 +70,7 @@ func TestStoreReExport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("export: exit %d\n%s", code, errOut)
 	}
-	if !strings.Contains(errOut, "sent 607 spans") {
+	if !strings.Contains(errOut, "sent 607 of 607 spans") {
 		t.Errorf("export says:\n%s", errOut)
 	}
 	sink.mu.Lock()
@@ -87,7 +87,7 @@ func TestStoreReExport(t *testing.T) {
 	}
 
 	// A backend that is down: the command says so and exits 1.
-	_, errOut, code = agentops(t, "export", "last", "--store", dir, "-e", "otlp=http://127.0.0.1:1", "--otlp-timeout", "1s")
+	_, errOut, code = agentops(t, "export", "last", "--store", dir, "-e", "otlp=http://127.0.0.1:1", "--otlp-timeout", "1s", "--export-timeout", "2s")
 	if code != 1 || !strings.Contains(errOut, "✗ otlp=http://127.0.0.1:1") {
 		t.Errorf("export to a closed port: exit %d\n%s", code, errOut)
 	}

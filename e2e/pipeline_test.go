@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
+	"io"
 	"context"
 	"errors"
 	"fmt"
@@ -52,10 +54,13 @@ func (c *collector) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 func (c *collector) ConsumeLogs(context.Context, plog.Logs) error          { return nil }
 func (c *collector) ConsumeMetrics(context.Context, pmetric.Metrics) error { return nil }
 
-func startCollector(t *testing.T) *collector {
+func startCollector(t *testing.T) *collector { return startCollectorAt(t, "") }
+
+// startCollectorAt starts the collector on addr ("" for any port).
+func startCollectorAt(t *testing.T, addr string) *collector {
 	t.Helper()
 	c := &collector{}
-	c.Receiver = receiver.New(receiver.Config{}, c)
+	c.Receiver = receiver.New(receiver.Config{Addr: addr}, c)
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -195,10 +200,20 @@ func TestExportRetryAfterThenDelivered(t *testing.T) {
 	up := startCollector(t)
 	var mu sync.Mutex
 	var attempts []time.Time
+	var firstBody []byte
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		mu.Lock()
-		attempts = append(attempts, time.Now())
-		first := len(attempts) == 1
+		// Attempts of the first request: the session's own span is
+		// another request, sent on its own.
+		first := firstBody == nil
+		if first {
+			firstBody = body
+		}
+		if bytes.Equal(body, firstBody) {
+			attempts = append(attempts, time.Now())
+		}
 		mu.Unlock()
 		if first {
 			w.Header().Set("Retry-After", "1")
@@ -246,25 +261,41 @@ func TestExportBackendDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	down := "http://" + ln.Addr().String()
+	addr := ln.Addr().String()
+	down := "http://" + addr
 	ln.Close() // nothing listens there any more
-	res := runAgentops(t, withStore(t), []string{"-e", "otlp=" + down}, testAgentChild(3)...)
+	env := withStore(t)
+	res := runAgentops(t, env, []string{"-e", "otlp=" + down, "--export-timeout", "1s"}, testAgentChild(3)...)
 	if res.exitCode != 3 {
 		t.Errorf("exit code = %d, want the child's 3", res.exitCode)
 	}
 	e := export(t, res.session, "otlp", down)
 	t.Logf("backend down: %+v", e)
-	if e.Sent != 0 || e.Failed != 5 || !strings.Contains(e.Error, "connection refused") {
-		t.Errorf("export %+v, want 5 failed with connection refused", e)
+	if e.Sent != 0 || e.Left != 5 || e.Failed != 0 || !strings.Contains(e.Error, "connection refused") {
+		t.Errorf("export %+v, want 5 left unsent with connection refused", e)
 	}
-	if !strings.Contains(res.stderr, "5 failed") || !strings.Contains(res.stderr, "unsent spans kept in") {
+	if !strings.Contains(res.stderr, "5 unsent") || !strings.Contains(res.stderr, "--resume") {
 		t.Errorf("summary does not report the failure:\n%s", res.stderr)
 	}
 	if e.Unsent == "" {
-		t.Fatal("failed spans not kept")
+		t.Fatal("unsent spans not recorded")
 	}
-	if kept := readSpanFile(t, e.Unsent); len(kept) != 5 {
-		t.Errorf("kept %d spans in %s, want 5", len(kept), e.Unsent)
+	if left, _, _ := readUnsent(t, e.Unsent); len(left) != 5 {
+		t.Errorf("unsent record names %d spans, want 5", len(left))
+	}
+	// The backend is back (on the same port): export --resume sends what was left, once.
+	up := startCollectorAt(t, addr)
+	out := runExport(t, env, 0, "last", "--resume")
+	if got := len(up.spans()); got != 5 {
+		t.Errorf("backend got %d spans from export --resume, want 5:\n%s", got, out)
+	}
+	if _, err := os.Stat(e.Unsent); !os.IsNotExist(err) {
+		t.Errorf("unsent record still there after everything was sent: %v", err)
+	}
+	// A second resume has nothing to send.
+	out = runExport(t, env, 0, "last", "--resume")
+	if got := len(up.spans()); got != 5 || !strings.Contains(out, "nothing unsent") {
+		t.Errorf("second resume: backend has %d spans, want still 5:\n%s", got, out)
 	}
 }
 
@@ -280,19 +311,33 @@ func TestExportHangingBackendCutAtTimeout(t *testing.T) {
 	defer close(release)
 	ok := startCollector(t)
 	start := time.Now()
-	res := runAgentops(t, withStore(t), []string{"-e", "otlp=" + hang.URL, "-e", "otlp=" + ok.Endpoint(), "--export-timeout", "1s", "--otlp-timeout", "1m"}, testAgentChild(0)...)
+	env := withStore(t)
+	res := runAgentops(t, env, []string{"-e", "otlp=" + hang.URL, "-e", "otlp=" + ok.Endpoint(), "--export-timeout", "1s", "--otlp-timeout", "1m"}, testAgentChild(0)...)
 	elapsed := time.Since(start)
 	if res.exitCode != 0 {
 		t.Errorf("exit code = %d, want 0", res.exitCode)
 	}
 	e := export(t, res.session, "otlp", hang.URL)
 	t.Logf("hanging backend, --export-timeout 1s: agentops took %v in all; export %+v", elapsed, e)
-	if e.Sent != 0 || e.Failed != 5 || !strings.Contains(e.Error, "cut off") {
-		t.Errorf("export %+v, want 5 failed, cut off", e)
+	// The request was written and never answered: the backend may have
+	// kept it, so it is in doubt, not failed.
+	if e.Sent != 0 || e.InDoubt != 5 || e.Failed != 0 || !strings.Contains(e.Error, "no answer") {
+		t.Errorf("export %+v, want 5 in doubt", e)
+	}
+	if !strings.Contains(res.stderr, "5 in doubt") {
+		t.Errorf("summary does not say in doubt:\n%s", res.stderr)
+	}
+	if _, _, doubt := readUnsent(t, e.Unsent); len(doubt) != 5 {
+		t.Errorf("unsent record names %d spans in doubt, want 5", len(doubt))
 	}
 	// The hanging backend did not keep the healthy one from its spans.
 	if good := export(t, res.session, "otlp", ok.Endpoint()); good.Sent != 5 {
 		t.Errorf("healthy backend: %+v, want 5 sent", good)
+	}
+	// export --resume leaves what is in doubt alone and says what resending risks.
+	out := runExport(t, env, 0, "last", "--resume")
+	if !strings.Contains(out, "5 item(s) in doubt not sent") || !strings.Contains(out, "--in-doubt") {
+		t.Errorf("export --resume output:\n%s", out)
 	}
 }
 

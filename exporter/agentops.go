@@ -40,8 +40,12 @@ func init() {
 	Register("agentops", Factory{
 		Remote: true,
 		Usage:  "the AgentOps backend (needs AGENTOPS_API_KEY; URL overrides AGENTOPS_EXPORTER_ENDPOINT)",
-		New: func(ctx context.Context, target string, s Settings) (sdktrace.SpanExporter, error) {
-			return NewAgentOps(ctx, target, s)
+		New: func(ctx context.Context, target string, s Settings) (Exporter, error) {
+			a, err := NewAgentOps(ctx, target, s)
+			if err != nil {
+				return nil, err
+			}
+			return FromSpanExporter(a), nil
 		},
 	})
 }

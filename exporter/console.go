@@ -15,8 +15,9 @@ import (
 func init() {
 	Register("console", Factory{
 		Usage: "human-readable spans on stderr, for debugging",
-		New: func(_ context.Context, _ string, s Settings) (sdktrace.SpanExporter, error) {
-			return NewConsole(s.Console), nil
+		New: func(_ context.Context, _ string, s Settings) (Exporter, error) {
+			// An SDK span exporter, plugged in through the adapter.
+			return FromSpanExporter(NewConsole(s.Console)), nil
 		},
 	})
 }

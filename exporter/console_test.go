@@ -13,7 +13,7 @@ func TestConsolePrintsSpans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := exp.ExportSpans(context.Background(), SpansFromTraces(sampleTraces())); err != nil {
+	if err := exp.ExportTraces(context.Background(), sampleTraces()); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()

@@ -29,7 +29,7 @@ func TestUpstreamFromEnv(t *testing.T) {
 		{
 			name: "traces endpoint wins and is used as is",
 			env:  []string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://a:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://b:4318/custom", "OTEL_EXPORTER_OTLP_TRACES_HEADERS=k=v", "OTEL_EXPORTER_OTLP_HEADERS=k=other"},
-			ok:   true, spec: Spec{"otlp", "http://b:4318/custom"}, source: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+			ok:   true, spec: Spec{"otlp", "http://b:4318/custom"}, source: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT",
 			headers: map[string]string{"k": "v"}, comp: "none",
 		},
 		{
@@ -51,11 +51,12 @@ func TestUpstreamFromEnv(t *testing.T) {
 			if u.Spec != tt.spec || u.Source != tt.source {
 				t.Errorf("spec %v from %s, want %v from %s", u.Spec, u.Source, tt.spec, tt.source)
 			}
-			if !reflect.DeepEqual(u.Settings.Headers, tt.headers) {
-				t.Errorf("headers = %v, want %v", u.Settings.Headers, tt.headers)
+			e := u.Endpoints[Traces]
+			if !reflect.DeepEqual(e.Headers, tt.headers) {
+				t.Errorf("headers = %v, want %v", e.Headers, tt.headers)
 			}
-			if u.Settings.Compression != tt.comp || u.Settings.Timeout != tt.timeout {
-				t.Errorf("compression %q timeout %v, want %q %v", u.Settings.Compression, u.Settings.Timeout, tt.comp, tt.timeout)
+			if e.Compression != tt.comp || e.Timeout != tt.timeout {
+				t.Errorf("compression %q timeout %v, want %q %v", e.Compression, e.Timeout, tt.comp, tt.timeout)
 			}
 		})
 	}

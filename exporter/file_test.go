@@ -16,11 +16,12 @@ func TestFileWritesCollectorJSONLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spans := SpansFromTraces(sampleTraces())
-	if err := exp.ExportSpans(context.Background(), spans[:2]); err != nil {
+	parts := split(TracesBatch(sampleTraces()), 2)
+	if err := exp.ExportTraces(context.Background(), parts[0].Traces); err != nil {
 		t.Fatal(err)
 	}
-	if err := exp.ExportSpans(context.Background(), spans[2:]); err != nil {
+	rest := merge(Traces, parts[1:])
+	if err := exp.ExportTraces(context.Background(), rest.Traces); err != nil {
 		t.Fatal(err)
 	}
 	if err := exp.Shutdown(context.Background()); err != nil {

@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // ErrUnknown is returned by New for a name nobody registered.
@@ -121,8 +119,9 @@ type Factory struct {
 	Remote bool
 	// Usage is one line for --help: what TARGET means.
 	Usage string
-	// New builds the exporter for target.
-	New func(ctx context.Context, target string, s Settings) (sdktrace.SpanExporter, error)
+	// New builds the exporter for target. An sdktrace.SpanExporter is
+	// plugged in with FromSpanExporter.
+	New func(ctx context.Context, target string, s Settings) (Exporter, error)
 }
 
 // registry maps exporter names to factories. It is filled by Register calls
@@ -161,7 +160,7 @@ func Usage() []string {
 func IsRemote(name string) bool { return registry[name].Remote }
 
 // New builds the exporter spec names.
-func New(ctx context.Context, spec Spec, s Settings) (sdktrace.SpanExporter, error) {
+func New(ctx context.Context, spec Spec, s Settings) (Exporter, error) {
 	f, ok := registry[spec.Name]
 	if !ok {
 		return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknown, spec.Name, strings.Join(Names(), ", "))

@@ -167,17 +167,42 @@ type Export struct {
 	Target string `json:"target,omitempty"`
 	// Source says why it ran: "--exporter", or the variable that asked for it.
 	Source string `json:"source,omitempty"`
-	// Sent, Failed and Dropped count spans (series for the Pushgateway).
-	// Dropped spans never reached the exporter (its queue was full).
-	Sent    int64 `json:"sent"`
-	Failed  int64 `json:"failed"`
-	Dropped int64 `json:"dropped,omitempty"`
+	// Sent, Failed, InDoubt, Left and Dropped count spans (series for the
+	// Pushgateway); Logs and Metrics count the other signals, when the
+	// exporter was given any.
+	ExportCounts
+	Logs    *ExportCounts `json:"logs,omitempty"`
+	Metrics *ExportCounts `json:"metrics,omitempty"`
 	// Error is the last failure.
 	Error string `json:"error,omitempty"`
-	// Unsent is the file (OTLP JSON lines) keeping the spans that failed.
+	// Unsent is the unsent record (JSON) naming every batch left, failed
+	// or in doubt, for `agentops export --resume`.
 	Unsent string `json:"unsent_file,omitempty"`
 	// Skipped says why the exporter did not run, e.g. not sampled.
 	Skipped string `json:"skipped,omitempty"`
+}
+
+// ExportCounts is what became of one signal's items at one exporter.
+type ExportCounts struct {
+	// Sent items the backend took.
+	Sent int64 `json:"sent"`
+	// Failed items the backend refused for good (or that could not be read
+	// back from the store).
+	Failed int64 `json:"failed"`
+	// InDoubt items were sent, but the export timeout cut the request
+	// before the answer came: the backend may have them.
+	InDoubt int64 `json:"in_doubt,omitempty"`
+	// Left items were not delivered when the export timeout ended the
+	// run (the backend was down or slow); the unsent record names them.
+	Left int64 `json:"left,omitempty"`
+	// Dropped items are lost: kept nowhere (nothing drops them unless the
+	// unsent record cannot be written).
+	Dropped int64 `json:"dropped,omitempty"`
+}
+
+// Undelivered says whether some items were not delivered.
+func (c ExportCounts) Undelivered() bool {
+	return c.Failed > 0 || c.InDoubt > 0 || c.Left > 0 || c.Dropped > 0
 }
 
 // Duration is the session's wall time.

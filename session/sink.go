@@ -46,15 +46,20 @@ func (k *Sink) signal() {
 	}
 }
 
-// ConsumeTraces converts every span into events, counts it, and passes the
-// batch on.
+// ConsumeTraces passes the batch on and, once taken, converts every span
+// into events and counts it. A consumer's error (the export pipeline's
+// backpressure) refuses the batch: it is not counted, and the receiver
+// answers with a retryable status, so the child's retry is no duplicate.
 func (k *Sink) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	k.tallyTraces(td)
 	var errs []error
 	for _, c := range k.consumers {
 		errs = append(errs, c.ConsumeTraces(ctx, td))
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	k.tallyTraces(td)
+	return nil
 }
 
 func (k *Sink) tallyTraces(td ptrace.Traces) {
@@ -83,15 +88,18 @@ func (k *Sink) tallyCaptured(td ptrace.Traces) {
 	k.signal()
 }
 
-// ConsumeLogs counts log records, turns those of severity ERROR and above
-// into error events, and passes the batch on.
+// ConsumeLogs passes the batch on and, once taken, counts its log records
+// and turns those of severity ERROR and above into error events.
 func (k *Sink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	k.tallyLogs(ld)
 	var errs []error
 	for _, c := range k.consumers {
 		errs = append(errs, c.ConsumeLogs(ctx, ld))
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	k.tallyLogs(ld)
+	return nil
 }
 
 func (k *Sink) tallyLogs(ld plog.Logs) {
@@ -113,16 +121,19 @@ func (k *Sink) tallyLogs(ld plog.Logs) {
 	k.signal()
 }
 
-// ConsumeMetrics counts metric data points and passes the batch on.
+// ConsumeMetrics passes the batch on and, once taken, counts its data points.
 func (k *Sink) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
-	k.mu.Lock()
-	k.metrics += int64(md.DataPointCount())
-	k.mu.Unlock()
 	var errs []error
 	for _, c := range k.consumers {
 		errs = append(errs, c.ConsumeMetrics(ctx, md))
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	k.mu.Lock()
+	k.metrics += int64(md.DataPointCount())
+	k.mu.Unlock()
+	return nil
 }
 
 // fill copies the counts, totals and kept events into rec, after applying

@@ -44,6 +44,10 @@ type Writer struct {
 type jsonLines struct {
 	f *os.File
 	w *bufio.Writer
+	// size is the file's length so far: where the next line starts.
+	size int64
+	// broken is set by a failed write.
+	broken bool
 }
 
 // NewWriter returns a writer for a session of s. Nothing is written before
@@ -94,47 +98,79 @@ func (w *Writer) Begin(m Meta) error {
 
 // ConsumeTraces appends the batch to spans.jsonl.
 func (w *Writer) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
-	b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
-	w.appendLine(SpansFile, b, err)
+	_, _ = w.AppendTraces(td)
 	return nil
 }
 
 // ConsumeLogs appends the batch to logs.jsonl.
 func (w *Writer) ConsumeLogs(_ context.Context, ld plog.Logs) error {
-	b, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
-	w.appendLine(LogsFile, b, err)
+	_, _ = w.AppendLogs(ld)
 	return nil
 }
 
 // ConsumeMetrics appends the batch to metrics.jsonl.
 func (w *Writer) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
-	b, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
-	w.appendLine(MetricsFile, b, err)
+	_, _ = w.AppendMetrics(md)
 	return nil
 }
 
+// AppendTraces appends the batch to spans.jsonl and says where its line
+// is: the export pipeline's journal (exporter.Journal) reads it back from
+// there when an exporter falls behind.
+func (w *Writer) AppendTraces(td ptrace.Traces) (exporter.Ref, error) {
+	b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	return w.appendLine(SpansFile, b, err, td.SpanCount())
+}
+
+// AppendLogs appends the batch to logs.jsonl and says where its line is.
+func (w *Writer) AppendLogs(ld plog.Logs) (exporter.Ref, error) {
+	b, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
+	return w.appendLine(LogsFile, b, err, ld.LogRecordCount())
+}
+
+// AppendMetrics appends the batch to metrics.jsonl and says where its line is.
+func (w *Writer) AppendMetrics(md pmetric.Metrics) (exporter.Ref, error) {
+	b, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
+	return w.appendLine(MetricsFile, b, err, md.DataPointCount())
+}
+
+// errNotWriting is the Append error of a writer not begun or finished.
+var errNotWriting = errors.New("store: session not being written")
+
 // appendLine writes one batch as one line and flushes it, so a crash loses
-// at most the line being written, never one already accepted.
-func (w *Writer) appendLine(name string, b []byte, marshalErr error) {
+// at most the line being written, never one already accepted. It returns
+// where the line is (without its newline).
+func (w *Writer) appendLine(name string, b []byte, marshalErr error, items int) (exporter.Ref, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.started || w.closed {
-		return
+		return exporter.Ref{}, errNotWriting
 	}
 	if marshalErr != nil {
-		w.errs = append(w.errs, fmt.Errorf("encode %s batch: %w", name, marshalErr))
-		return
+		err := fmt.Errorf("encode %s batch: %w", name, marshalErr)
+		w.errs = append(w.errs, err)
+		return exporter.Ref{}, err
 	}
 	jl, err := w.file(name)
 	if err != nil {
 		w.errs = append(w.errs, err)
-		return
+		return exporter.Ref{}, err
+	}
+	if jl.broken {
+		return exporter.Ref{}, errors.New("store: " + name + " has a failed write")
 	}
 	_, _ = jl.w.Write(b)
 	_ = jl.w.WriteByte('\n')
 	if err := jl.w.Flush(); err != nil {
-		w.errs = append(w.errs, fmt.Errorf("write %s: %w", name, err))
+		// A line may be cut: later offsets are not to be trusted.
+		jl.broken = true
+		err = fmt.Errorf("write %s: %w", name, err)
+		w.errs = append(w.errs, err)
+		return exporter.Ref{}, err
 	}
+	ref := exporter.Ref{File: jl.f.Name(), Offset: jl.size, Length: int64(len(b)), Items: int64(items)}
+	jl.size += int64(len(b)) + 1
+	return ref, nil
 }
 
 // file opens name on first use; w.mu is held.

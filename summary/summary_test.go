@@ -103,8 +103,8 @@ func failed(t *testing.T) *record.Session {
 	s.Stored = ""
 	s.Exported = []string{"otlp https://otel.example.com:4318", "agentops https://otlp.agentops.ai"}
 	s.Exports = []record.Export{
-		{Name: "otlp", Target: "https://otel.example.com:4318", Sent: 17},
-		{Name: "agentops", Target: "https://otlp.agentops.ai", Sent: 10, Failed: 7, Error: "503 Service Unavailable", Unsent: "/tmp/agentops-unsent.jsonl"},
+		{Name: "otlp", Target: "https://otel.example.com:4318", ExportCounts: record.ExportCounts{Sent: 17}},
+		{Name: "agentops", Target: "https://otlp.agentops.ai", ExportCounts: record.ExportCounts{Sent: 10, Failed: 7}, Error: "503 Service Unavailable", Unsent: "/tmp/agentops-unsent.jsonl"},
 	}
 	return s
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,10 +28,12 @@ type ExportOptions struct {
 	Tags        []string
 	SampleRatio float64
 
-	BatchSize     int
-	BatchTimeout  time.Duration
-	QueueSize     int
-	ExportTimeout time.Duration
+	BatchSize       int
+	BatchTimeout    time.Duration
+	QueueSize       int
+	ExportConsumers int
+	SpillMiB        int
+	ExportTimeout   time.Duration
 
 	OTLPHeaders     []string
 	OTLPCompression string
@@ -53,10 +56,13 @@ func addExportFlags(c *cobra.Command, o *ExportOptions) {
 	f.StringArrayVar(&o.Resource, "resource", nil, "resource attribute k=v for the session span and the child's OTEL_RESOURCE_ATTRIBUTES, repeatable")
 	f.StringArrayVar(&o.Tags, "tag", nil, "AgentOps tag for the session (agentops.tags), repeatable")
 	f.Float64Var(&o.SampleRatio, "sample-ratio", 1, "chance in [0,1] that remote exporters receive this session; the local summary is always complete")
-	f.IntVar(&o.BatchSize, "batch-size", 0, "spans per export request (default: OTEL_BSP_MAX_EXPORT_BATCH_SIZE, else 512)")
-	f.DurationVar(&o.BatchTimeout, "batch-timeout", 0, "longest wait before a partial batch is sent (default: OTEL_BSP_SCHEDULE_DELAY, else 5s)")
-	f.IntVar(&o.QueueSize, "queue-size", 0, "spans queued per exporter before new ones are dropped (default: OTEL_BSP_MAX_QUEUE_SIZE, else 2048)")
-	f.DurationVar(&o.ExportTimeout, "export-timeout", session.DefaultExportTimeout, "at the end, how long all exporters together may take to flush")
+	f.IntVar(&o.BatchSize, "batch-size", 0, "most spans, log records or data points per export request (default: OTEL_BSP_MAX_EXPORT_BATCH_SIZE, else 512)")
+	f.DurationVar(&o.BatchTimeout, "batch-timeout", 0, "no longer used: batches are sent as soon as a sender is free")
+	_ = f.MarkDeprecated("batch-timeout", "batches are sent as soon as a sender is free, merged up to --batch-size")
+	f.IntVar(&o.QueueSize, "queue-size", 0, "items of each signal an exporter holds in memory; beyond, it reads them back from the store (or its spill file) (default: OTEL_BSP_MAX_QUEUE_SIZE, else 8192)")
+	f.IntVar(&o.ExportConsumers, "export-consumers", 4, "concurrent export requests per exporter")
+	f.IntVar(&o.SpillMiB, "spill-mib", 1024, "with --no-store, MiB an exporter that falls behind may spill to disk before the child is asked to slow down (HTTP 503)")
+	f.DurationVar(&o.ExportTimeout, "export-timeout", session.DefaultExportTimeout, "after the child exits, how long the exporters (in parallel) may take to send what they still have")
 	f.StringArrayVar(&o.OTLPHeaders, "otlp-header", nil, "header K=V sent by -e otlp and -e otlpgrpc exporters, repeatable")
 	f.StringVar(&o.OTLPCompression, "otlp-compression", "gzip", "compression of -e otlp/otlpgrpc/agentops requests: gzip or none")
 	f.DurationVar(&o.OTLPTimeout, "otlp-timeout", 10*time.Second, "timeout of one export request, retries included")
@@ -104,9 +110,12 @@ func newPipeline(ctx context.Context, opts *Options) (*pipeline, error) {
 		NoUpstream:     o.NoUpstream,
 		SampleRatio:    o.SampleRatio,
 		SampleRatioSet: o.sampleRatioSet,
-		BatchSize:      o.BatchSize,
-		BatchTimeout:   o.BatchTimeout,
-		QueueSize:      o.QueueSize,
+		Queue: exporter.QueueConfig{
+			BatchSize: envInt(o.BatchSize, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
+			QueueSize: envInt(o.QueueSize, "OTEL_BSP_MAX_QUEUE_SIZE"),
+			Consumers: o.ExportConsumers,
+		},
+		SpillLimit: int64(o.SpillMiB) << 20,
 		Settings: exporter.Settings{
 			Compression: o.OTLPCompression,
 			Timeout:     o.OTLPTimeout,
@@ -120,6 +129,9 @@ func newPipeline(ctx context.Context, opts *Options) (*pipeline, error) {
 	}
 	if o.BatchSize < 0 || o.QueueSize < 0 {
 		return nil, usageErr("--batch-size and --queue-size must be positive")
+	}
+	if o.ExportConsumers <= 0 || o.SpillMiB <= 0 {
+		return nil, usageErr("--export-consumers and --spill-mib must be positive, e.g. --export-consumers 4")
 	}
 	if o.ExportTimeout <= 0 {
 		return nil, usageErr("--export-timeout must be positive, e.g. 10s")
@@ -160,13 +172,15 @@ func newPipeline(ctx context.Context, opts *Options) (*pipeline, error) {
 type pipeline struct{ *session.Pipeline }
 
 // Consumers is the pipeline as a receiver consumer, or none when no
-// exporter runs (nothing to convert, nothing to pay).
+// exporter runs (nothing to queue, nothing to pay).
 func (p *pipeline) Consumers() []receiver.Sink {
 	if p.Empty() {
 		return nil
 	}
 	return []receiver.Sink{p.Pipeline}
 }
+
+
 
 // keepUnsent puts the spans an exporter could not send in the session's
 // store directory; when the session is not stored, in unsent/<id>/ under
@@ -176,8 +190,15 @@ func (p *pipeline) keepUnsent(opts *Options, id string, rs *runStore) {
 		return
 	}
 	if rs != nil && rs.writer != nil && rs.tmp == "" {
+		p.UseJournal(rs.writer, true)
 		p.KeepUnsentIn(rs.writer.Path())
 		return
+	}
+	if rs != nil && rs.writer != nil {
+		// --no-store --report: the pipeline writes the throwaway store
+		// the report is made from, but it is removed at the end, so the
+		// exporters do not count on it: they spill, as without a store.
+		p.UseJournal(rs.writer, false)
 	}
 	root, err := store.Root(opts.StoreDir, os.Getenv)
 	if err != nil {
@@ -222,4 +243,17 @@ func finishExports(opts *Options, s *session.Session, p *pipeline, rec *record.S
 		e.Sent = int64(n)
 	}
 	rec.Exports = append(rec.Exports, e)
+}
+
+// envInt is v when set, else the positive integer in our environment's
+// variable name, else 0 (the default).
+func envInt(v int, name string) int {
+	if v > 0 {
+		return v
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(os.Getenv(name)))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
 }

@@ -154,7 +154,8 @@ before it, and use -- when the command itself starts with a dash.`,
   agentops run -e otlp=https://collector:4318 --otlp-header 'Authorization=Bearer TOKEN' --otlp-compression none --otlp-timeout 5s -- ./my-agent
 
   # Smaller, more frequent batches, a bigger queue, and up to 30s to flush at the end
-  agentops run -e otlp=http://localhost:4318 --batch-size 128 --batch-timeout 1s --queue-size 8192 --export-timeout 30s -- ./my-agent
+  agentops run -e otlp=http://localhost:4318 --batch-size 128 --queue-size 16384 --export-consumers 8 --export-timeout 30s -- ./my-agent
+  agentops run --no-store --spill-mib 256 -e otlp=http://localhost:4318 -- ./my-agent
 
   # Send one session in ten to remote exporters, under your own service name
   agentops run --sample-ratio 0.1 --service-name nightly-evals -e otlp=http://localhost:4318 -- ./my-agent
@@ -307,7 +308,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	if !opts.Quiet {
 		sopts.BudgetNotify = budgetNotice(opts.IO.ErrOut, opts.KillAfter)
 	}
-	rs.wire(&sopts)
+	rs.wire(&sopts, pipe)
 	s, err := session.New(sopts)
 	if err != nil {
 		pipe.abort()

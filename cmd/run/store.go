@@ -50,11 +50,16 @@ func openRunStore(opts *Options) *runStore {
 }
 
 // wire adds the store to the session's consumers and span processors.
-func (rs *runStore) wire(o *session.Options) {
+// With exporters, the export pipeline writes the child's batches to the
+// store itself (it is the pipeline's journal, see keepUnsent), so the
+// store is no consumer of its own.
+func (rs *runStore) wire(o *session.Options, pipe *pipeline) {
 	if rs == nil {
 		return
 	}
-	o.Consumers = append(o.Consumers, rs.writer)
+	if pipe.Empty() {
+		o.Consumers = append(o.Consumers, rs.writer)
+	}
 	o.SpanProcessors = append(o.SpanProcessors, rs.writer)
 }
 
