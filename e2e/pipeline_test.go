@@ -3,10 +3,10 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"io"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"

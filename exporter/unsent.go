@@ -28,15 +28,15 @@ const UnsentVersion = 1
 // spans.jsonl, logs.jsonl or metrics.jsonl, or the exporter's own
 // unsent-N-NAME.jsonl for batches the store does not have.
 type UnsentRecord struct {
-	Version  int           `json:"version"`
-	Exporter string        `json:"exporter"`
-	Target   string        `json:"target,omitempty"`
+	Version  int    `json:"version"`
+	Exporter string `json:"exporter"`
+	Target   string `json:"target,omitempty"`
 	// Source says why the exporter ran: --exporter, or the variables
 	// that asked for it.
-	Source   string        `json:"source,omitempty"`
-	Left     []UnsentBatch `json:"left,omitempty"`
-	Failed   []UnsentBatch `json:"failed,omitempty"`
-	InDoubt  []UnsentBatch `json:"in_doubt,omitempty"`
+	Source  string        `json:"source,omitempty"`
+	Left    []UnsentBatch `json:"left,omitempty"`
+	Failed  []UnsentBatch `json:"failed,omitempty"`
+	InDoubt []UnsentBatch `json:"in_doubt,omitempty"`
 }
 
 // UnsentBatch is one batch of an unsent record.

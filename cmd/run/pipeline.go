@@ -180,8 +180,6 @@ func (p *pipeline) Consumers() []receiver.Sink {
 	return []receiver.Sink{p.Pipeline}
 }
 
-
-
 // keepUnsent puts the spans an exporter could not send in the session's
 // store directory; when the session is not stored, in unsent/<id>/ under
 // the store's root.
