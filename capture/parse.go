@@ -197,6 +197,9 @@ func (c *call) onEvent(name string, data []byte) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.uneventful(name, data) {
+		return
+	}
 	switch c.ep.Format {
 	case FormatChat, FormatCompletions:
 		var v openAIChat
@@ -269,6 +272,26 @@ func (c *call) onEvent(name string, data []byte) {
 			c.geminiChunk(&v)
 		}
 	}
+}
+
+// uneventful says, without decoding it, that an event cannot change what
+// the call knows: a chunk of text once the completion kept is full (or
+// not kept), with no usage, finish reason or error. Decoding every chunk
+// of a long stream would cost more than the rest of the proxy.
+func (c *call) uneventful(name string, data []byte) bool {
+	if c.res.id == "" || !(c.p.cfg.NoContent || c.res.completion.Len() >= c.p.cfg.MaxContent) {
+		return false
+	}
+	switch c.ep.Format {
+	case FormatChat, FormatCompletions:
+		return !bytes.Contains(data, []byte(`"finish_reason":"`)) && !bytes.Contains(data, []byte(`"error"`)) &&
+			(!bytes.Contains(data, []byte(`"usage"`)) || bytes.Contains(data, compactUsageNull))
+	case FormatResponses:
+		return name == "response.output_text.delta"
+	case FormatMessages:
+		return name == "content_block_delta"
+	}
+	return false
 }
 
 func (c *call) addCompletion(s string) {

@@ -78,10 +78,11 @@ func (s *sseScanner) dispatch() {
 	s.name, s.data, s.oversized = "", s.data[:0], false
 }
 
-// takeOut returns the rebuilt bytes of the events ended so far.
+// takeOut returns the rebuilt bytes of the events ended so far, valid
+// until the next write.
 func (s *sseScanner) takeOut() []byte {
 	out := s.out
-	s.out = nil
+	s.out = s.out[:0]
 	return out
 }
 
@@ -89,7 +90,7 @@ func (s *sseScanner) takeOut() []byte {
 // that never ended, as it came.
 func (s *sseScanner) flushOut() []byte {
 	out := append(s.takeOut(), s.raw...)
-	s.raw = nil
+	s.raw = s.raw[:0]
 	return out
 }
 
@@ -115,6 +116,10 @@ func filterEvent(raw, data []byte) []byte {
 	if !bytes.Contains(data, []byte(`"usage"`)) {
 		return raw
 	}
+	// The common case, OpenAI's compact JSON, without a regexp.
+	if i := bytes.Index(raw, compactUsageNull); i >= 0 && !bytes.Contains(data, []byte(`"choices":[]`)) {
+		return append(raw[:i:i], raw[i+len(compactUsageNull):]...)
+	}
 	var chunk struct {
 		Choices []json.RawMessage `json:"choices"`
 		Usage   json.RawMessage   `json:"usage"`
@@ -127,3 +132,5 @@ func filterEvent(raw, data []byte) []byte {
 	}
 	return usageNull.ReplaceAll(raw, nil)
 }
+
+var compactUsageNull = []byte(`,"usage":null`)

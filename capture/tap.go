@@ -31,6 +31,7 @@ type tap struct {
 	c      *call
 	filter bool
 	out    bytes.Buffer // filtered bytes not yet read by the client
+	buf    []byte       // what is read from the upstream, when filtering
 	sse    *sseScanner
 	json   *bytes.Buffer
 	over   bool
@@ -136,12 +137,14 @@ func (t *tap) Read(p []byte) (int, error) {
 		t.noteErr(err)
 		return n, err
 	}
+	if t.buf == nil {
+		t.buf = make([]byte, 32<<10)
+	}
 	for t.out.Len() == 0 {
-		buf := make([]byte, 32<<10)
-		n, err := t.rc.Read(buf)
+		n, err := t.rc.Read(t.buf)
 		if n > 0 {
 			t.c.firstByte()
-			t.sse.write(buf[:n])
+			t.sse.write(t.buf[:n])
 			t.out.Write(t.sse.takeOut())
 		}
 		if err != nil {
