@@ -29,6 +29,8 @@ func TestMain(m *testing.M) {
 		os.Exit(badInputChild())
 	case "gosdk":
 		os.Exit(goSDKChild())
+	case "openaigo":
+		os.Exit(openAIGoChild())
 	}
 	dir, err := os.MkdirTemp("", "agentops-e2e-")
 	if err != nil {
