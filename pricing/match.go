@@ -118,6 +118,7 @@ var semconvProviders = map[string]string{
 	"azure.ai.inference": "azure",
 	"az.ai.openai":       "azure",
 	"az.ai.inference":    "azure",
+	"gcp.gen_ai":         "google",
 	"x_ai":               "x-ai",
 	"fireworks_ai":       "fireworks",
 	"together_ai":        "together",

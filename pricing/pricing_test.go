@@ -82,6 +82,7 @@ func TestLookup(t *testing.T) {
 		{"anthropic by server", "claude-sonnet-4-5", "", "api.anthropic.com", "anthropic", "claude-sonnet-4-5"},
 		{"azure semconv name", "gpt-5.2", "azure.ai.openai", "", "openai", "gpt-5.2"},
 		{"x_ai semconv name", "grok-4", "x_ai", "", "x-ai", "grok-4-0709"},
+		{"gcp.gen_ai semconv name", "gemini-3.5-flash", "gcp.gen_ai", "", "google", "gemini-3.5-flash"},
 		{"unknown provider name", "gpt-5.2", "my-gateway", "", "openai", "gpt-5.2"},
 	}
 	for _, tt := range tests {

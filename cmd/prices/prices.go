@@ -58,6 +58,7 @@ that matches nothing is unpriced: add it with 'agentops run --prices FILE'.`,
   agentops prices anthropic/claude-sonnet-4.5 --server https://openrouter.ai/api/v1
   agentops prices claude-sonnet-4-6 --at 2026-03-01
   agentops prices gpt-5.2 --json | jq '.prices[0].rates'
+  agentops prices my-finetuned-llama --prices my-prices.json
   agentops prices update`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {

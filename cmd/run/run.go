@@ -105,7 +105,8 @@ before it, and use -- when the command itself starts with a dash.`,
     -e OTEL_EXPORTER_OTLP_ENDPOINT=http://host.docker.internal:4318 \
     -e OTEL_EXPORTER_OTLP_HEADERS -e TRACEPARENT -e OTEL_RESOURCE_ATTRIBUTES my-agent
 
-  # Price your own models (same JSON shape as the embedded table)
+  # Price your own models: a genai-prices feed (a list of providers), or the
+  # old flat {"model": {"input_cost_per_token": ...}} shape, which still works
   agentops run --prices my-prices.json -- ./my-agent
 
   # Stop a runaway agent: at $2.00 of LLM calls, 500k tokens, 200 calls or 20 minutes
