@@ -21,6 +21,7 @@ var (
 	agentopsBin  string
 	testagentBin string
 	hostileBin   string
+	loadgenBin   string
 )
 
 func TestMain(m *testing.M) {
@@ -42,7 +43,8 @@ func TestMain(m *testing.M) {
 	agentopsBin = filepath.Join(dir, "agentops")
 	testagentBin = filepath.Join(dir, "testagent")
 	hostileBin = filepath.Join(dir, "hostile")
-	for bin, pkg := range map[string]string{agentopsBin: "..", testagentBin: "../internal/testagent", hostileBin: "../internal/hostile"} {
+	loadgenBin = filepath.Join(dir, "loadgen")
+	for bin, pkg := range map[string]string{agentopsBin: "..", testagentBin: "../internal/testagent", hostileBin: "../internal/hostile", loadgenBin: "../bench/loadgen"} {
 		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "go build %s: %v\n%s", pkg, err, out)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -301,7 +302,13 @@ func TestExportBackendDown(t *testing.T) {
 
 func TestExportHangingBackendCutAtTimeout(t *testing.T) {
 	release := make(chan struct{})
+	// fwd, once set, makes the backend answer: it forwards to a collector.
+	var fwd atomic.Value
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if to, _ := fwd.Load().(string); to != "" {
+			forward(t, w, r, to)
+			return
+		}
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -338,6 +345,16 @@ func TestExportHangingBackendCutAtTimeout(t *testing.T) {
 	out := runExport(t, env, 0, "last", "--resume")
 	if !strings.Contains(out, "5 item(s) in doubt not sent") || !strings.Contains(out, "--in-doubt") {
 		t.Errorf("export --resume output:\n%s", out)
+	}
+	// The backend answers again: --resume --in-doubt sends them, warning of duplicates.
+	later := startCollector(t)
+	fwd.Store(later.Endpoint())
+	out = runExport(t, env, 0, "last", "--resume", "--in-doubt")
+	if got := len(later.spans()); got != 5 || !strings.Contains(out, "sent again") {
+		t.Errorf("export --resume --in-doubt delivered %d spans, want 5:\n%s", got, out)
+	}
+	if _, err := os.Stat(e.Unsent); !os.IsNotExist(err) {
+		t.Errorf("unsent record kept after everything was sent: %v", err)
 	}
 }
 

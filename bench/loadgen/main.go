@@ -15,8 +15,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,8 +35,10 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/agentops-dev/agentops/bench/spangen"
 )
@@ -49,8 +53,11 @@ type config struct {
 	pid      int
 	protocol string
 	stamp    bool
-	endpoint string
-	headers  map[string]string
+	// unique stamps every span's id with its batch and index (see stamp).
+	unique     bool
+	pauseAfter int
+	endpoint   string
+	headers    map[string]string
 }
 
 func main() {
@@ -63,6 +70,8 @@ func main() {
 	flag.IntVar(&cfg.pid, "pid", 0, "the process whose CPU time and peak RSS to report (default: the parent, agentops)")
 	flag.StringVar(&cfg.protocol, "protocol", "", "http/protobuf, http/json or grpc (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)")
 	flag.BoolVar(&cfg.stamp, "stamp", false, "print child_exit_ns=<wall clock> on stdout as the very last action")
+	flag.BoolVar(&cfg.unique, "unique", false, "give every span sent its own span id (batch number and index stamped into it), so a receiver can check each arrived exactly once (protobuf and gRPC only)")
+	flag.IntVar(&cfg.pauseAfter, "pause-after", 0, "after sending this many spans, print 'loadgen: paused' on stdout and wait for a line on stdin before sending the rest")
 	flag.Parse()
 	mix, ok := spangen.Mixes[cfg.mixName]
 	if !ok {
@@ -109,29 +118,49 @@ func run(cfg config) error {
 	defer closeFn()
 
 	batches := (cfg.spans + cfg.batch - 1) / cfg.batch
+	var ids [][]int
+	if cfg.unique {
+		if cfg.protocol == "http/json" {
+			return errors.New("-unique needs protobuf: use http/protobuf or grpc")
+		}
+		ids = idOffsets(cfg, bodies)
+	}
 	cpu0 := cpuTicks(cfg.pid)
 	var next atomic.Int64
-	var wg sync.WaitGroup
 	errs := make([]error, cfg.clients)
 	start := time.Now()
-	for c := 0; c < cfg.clients; c++ {
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(batches) {
-					return
+	// sendUpTo sends batches until the end-th, from cfg.clients clients.
+	sendUpTo := func(end int64) {
+		var wg sync.WaitGroup
+		for c := 0; c < cfg.clients; c++ {
+			wg.Go(func() {
+				for {
+					i := next.Add(1) - 1
+					if i >= end {
+						next.Store(end)
+						return
+					}
+					body := bodies[i%int64(len(bodies))]
+					if cfg.unique {
+						body = stamp(body, ids[i%int64(len(bodies))], uint32(i))
+					}
+					if err := send(c, body); err != nil {
+						errs[c] = err
+						next.Store(int64(batches))
+						return
+					}
 				}
-				if err := send(c, bodies[i%int64(len(bodies))]); err != nil {
-					errs[c] = err
-					next.Store(int64(batches))
-					return
-				}
-			}
-		}(c)
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
+	if cfg.pauseAfter > 0 {
+		half := min(int64((cfg.pauseAfter+cfg.batch-1)/cfg.batch), int64(batches))
+		sendUpTo(half)
+		fmt.Printf("loadgen: paused after %d spans\n", half*int64(cfg.batch))
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+	}
+	sendUpTo(int64(batches))
 	elapsed := time.Since(start)
 	cpu := cpuTicks(cfg.pid) - cpu0
 	if err := errors.Join(errs...); err != nil {
@@ -140,11 +169,47 @@ func run(cfg config) error {
 	sent := batches * cfg.batch
 	// The receiving process's CPU time per span does not depend on what
 	// else the machine runs, unlike spans/s.
-	fmt.Printf("protocol=%s mix=%s spans=%d batch=%d clients=%d elapsed_ms=%.1f spans_per_s=%.0f parent_cpu_us_per_span=%.2f parent_hwm_kib=%d self_hwm_kib=%d\n",
-		cfg.protocol, cfg.mixName, sent, cfg.batch, cfg.clients, float64(elapsed.Microseconds())/1000,
+	fmt.Printf("protocol=%s mix=%s spans=%d batch=%d clients=%d retries=%d elapsed_ms=%.1f spans_per_s=%.0f parent_cpu_us_per_span=%.2f parent_hwm_kib=%d self_hwm_kib=%d\n",
+		cfg.protocol, cfg.mixName, sent, cfg.batch, cfg.clients, retries.Load(), float64(elapsed.Microseconds())/1000,
 		float64(sent)/elapsed.Seconds(), float64(cpu)*1e6/float64(clockTicks)/float64(sent),
 		hwmKiB(cfg.pid), hwmKiB(os.Getpid()))
 	return nil
+}
+
+// retries counts requests sent again after a 503 or UNAVAILABLE.
+var retries atomic.Int64
+
+// idOffsets finds where each span id sits in each pre-encoded body: the
+// ids are random 8-byte values, found by searching the encoding for them.
+func idOffsets(cfg config, bodies [][]byte) [][]int {
+	out := make([][]int, len(bodies))
+	for v := range bodies {
+		td := spangen.Traces(cfg.batch, uint64(v), cfg.mix)
+		spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+		from := 0
+		for k := 0; k < spans.Len(); k++ {
+			id := spans.At(k).SpanID()
+			// A span's id follows its trace id (fields 1 and 2 of Span).
+			j := bytes.Index(bodies[v][from:], append([]byte{0x12, 8}, id[:]...))
+			if j < 0 {
+				continue
+			}
+			out[v] = append(out[v], from+j+2)
+			from += j + 10
+		}
+	}
+	return out
+}
+
+// stamp copies body and writes batch number i and each span's index into
+// the first 6 bytes of its id: every span sent has an id of its own.
+func stamp(body []byte, offsets []int, i uint32) []byte {
+	b := bytes.Clone(body)
+	for k, off := range offsets {
+		binary.BigEndian.PutUint32(b[off:], i)
+		binary.BigEndian.PutUint16(b[off+4:], uint16(k))
+	}
+	return b
 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat times: 100 on every
@@ -232,16 +297,30 @@ func httpSender(cfg config) (sendFunc, func(), error) {
 		for k, v := range cfg.headers {
 			req.Header.Set(k, v)
 		}
-		resp, err := clients[c].Do(req)
-		if err != nil {
-			return err
+		for {
+			resp, err := clients[c].Do(req)
+			if err != nil {
+				return err
+			}
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			// Throttled (OTLP specification, "Throttling"): wait as asked and
+			// send again, as the SDKs do.
+			if resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests {
+				retries.Add(1)
+				wait := time.Second
+				if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
+					wait = time.Duration(s) * time.Second
+				}
+				time.Sleep(wait)
+				req.Body = io.NopCloser(bytes.NewReader(body))
+				continue
+			}
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("POST %s: %s: %q", target, resp.Status, msg)
+			}
+			return nil
 		}
-		defer resp.Body.Close()
-		msg, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("POST %s: %s: %q", target, resp.Status, msg)
-		}
-		return nil
 	}
 	closeFn := func() {
 		for _, c := range clients {
@@ -282,7 +361,16 @@ func grpcSender(cfg config) (sendFunc, func(), error) {
 		ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), md), 30*time.Second)
 		defer cancel()
 		var resp []byte
-		return conns[c].Invoke(ctx, grpcExportMethod, &body, &resp, grpc.ForceCodec(rawCodec{}))
+		for {
+			err := conns[c].Invoke(ctx, grpcExportMethod, &body, &resp, grpc.ForceCodec(rawCodec{}))
+			// UNAVAILABLE is retryable (OTLP specification): as the SDKs do.
+			if status.Code(err) == codes.Unavailable && ctx.Err() == nil {
+				retries.Add(1)
+				time.Sleep(time.Second)
+				continue
+			}
+			return err
+		}
 	}
 	closeFn := func() {
 		for _, c := range conns {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -92,5 +93,58 @@ func TestLoadgenRefusedWithoutToken(t *testing.T) {
 	err := run(config{spans: 10, batch: 10, clients: 1, variants: 1, protocol: "http/protobuf", endpoint: r.Endpoint()})
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("run without the token = %v, want a 401", err)
+	}
+}
+
+// idSink counts span ids and refuses the first batches it gets, as a
+// session answering 503 while its exporters catch up.
+type idSink struct {
+	mu     sync.Mutex
+	ids    map[string]int
+	refuse int
+}
+
+func (s *idSink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refuse > 0 {
+		s.refuse--
+		return errors.New("busy")
+	}
+	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	for i := 0; i < spans.Len(); i++ {
+		s.ids[spans.At(i).SpanID().String()]++
+	}
+	return nil
+}
+func (s *idSink) ConsumeLogs(context.Context, plog.Logs) error          { return nil }
+func (s *idSink) ConsumeMetrics(context.Context, pmetric.Metrics) error { return nil }
+
+// -unique gives every span sent an id of its own, over both protobuf
+// transports, and a refused batch (503 / UNAVAILABLE) is sent again.
+func TestLoadgenUniqueIDsAndRetries(t *testing.T) {
+	for _, protocol := range []string{"http/protobuf", "grpc"} {
+		t.Run(strings.ReplaceAll(protocol, "/", "-"), func(t *testing.T) {
+			sink := &idSink{ids: map[string]int{}, refuse: 1}
+			r := receiver.New(receiver.Config{}, sink)
+			if err := r.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = r.Shutdown(context.Background()) }()
+			cfg := config{spans: 3000, batch: 256, clients: 3, variants: 2, protocol: protocol, mix: spangen.Mixes["llm"], unique: true, endpoint: r.Endpoint()}
+			if err := run(cfg); err != nil {
+				t.Fatal(err)
+			}
+			sink.mu.Lock()
+			defer sink.mu.Unlock()
+			for id, n := range sink.ids {
+				if n != 1 {
+					t.Errorf("span %s arrived %d times", id, n)
+				}
+			}
+			if len(sink.ids) != 3072 {
+				t.Errorf("%d distinct span ids, want 3072", len(sink.ids))
+			}
+		})
 	}
 }

@@ -54,15 +54,19 @@ func warnRefused(w io.Writer, refused map[string]int) {
 	}
 	sort.Strings(answers)
 	parts := make([]string, len(answers))
-	auth, deep := false, false
+	auth, deep, busy := false, false, false
 	for i, a := range answers {
 		parts[i] = fmt.Sprintf("%d × %s", refused[a], a)
+		busy = busy || a == "HTTP 503" || a == "gRPC Unavailable"
 		auth = auth || a == "HTTP 401" || a == "gRPC Unauthenticated"
 		deep = deep || strings.HasSuffix(a, receiver.RefusedTooDeep)
 	}
 	fmt.Fprintf(w, "agentops: warning: the OTLP receiver refused requests: %s.", strings.Join(parts, ", "))
 	if auth {
 		fmt.Fprint(w, " Unauthenticated ones lacked the session token: make the child's exporter send OTEL_EXPORTER_OTLP_HEADERS as injected, or use --no-auth.")
+	}
+	if busy {
+		fmt.Fprint(w, " 503/UNAVAILABLE ones were asked to come back later (Retry-After) while the session could not take more; an OpenTelemetry SDK sends them again, so they are not lost unless the child gave up.")
 	}
 	if deep {
 		fmt.Fprintf(w, " Too deeply nested ones held a value of more than %d levels of maps and arrays, and were refused whole: send such values as JSON strings.", receiver.MaxNesting)

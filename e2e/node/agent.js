@@ -4,7 +4,7 @@
 // _PROTOCOL pick the exporters (http/protobuf, http/json or grpc), and
 // TRACEPARENT parents its spans under the session span.
 //
-// Usage: node agent.js [--llm N] [--tools N] [--logs N] [--error-logs N] [--linger-ms N]
+// Usage: node agent.js [--llm N] [--tools N] [--logs N] [--error-logs N] [--linger-ms N] [--exit N]
 // It prints one JSON line on stdout: what it sent. With --linger-ms it keeps
 // working for N ms and then exits without flushing its SDK, as agents killed
 // or exiting abruptly do: only the SDK's own schedule delivers its telemetry.
@@ -48,6 +48,7 @@ const tools = flag('tools', 2);
 const infoLogs = flag('logs', 4);
 const errorLogs = flag('error-logs', 1);
 const lingerMs = flag('linger-ms', 0);
+const exitCode = flag('exit', 0);
 
 // Parent under the session span, as the OpenTelemetry env-carrier spec says.
 const parent = new W3CTraceContextPropagator().extract(
@@ -98,8 +99,9 @@ tracer.startActiveSpan('invoke_agent node-agent', { attributes: { 'gen_ai.operat
 
 console.log(JSON.stringify({ protocol, spans, logs: infoLogs + errorLogs }));
 if (lingerMs > 0) {
-  setTimeout(() => process.exit(0), lingerMs);
+  setTimeout(() => process.exit(exitCode), lingerMs);
 } else {
+  process.exitCode = exitCode;
   sdk.shutdown().catch((err) => {
     console.error('agent.js: shutdown:', err);
     process.exitCode = 1;
