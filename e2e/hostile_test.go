@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,12 +126,15 @@ func checkReadCommands(t *testing.T, store, id string) {
 // hostileBound, memory stays under hostileRSS, and show, report and export
 // work on what was stored.
 func TestHostileChild(t *testing.T) {
+	long := "prompt:" + strings.Repeat("all work and no play ", 5000) // 100 KB
+	term := []string{"--summary", "terminal"}
 	tests := []struct {
 		name   string
 		flags  []string
 		args   []string
 		status int    // the HTTP status the child's request got; 0: none sent
 		stderr string // what the summary or warnings must say
+		not    string // what stderr must not hold
 	}{
 		{name: "attribute nested 1M levels, JSON", args: []string{"-case", "deep-attr", "-encoding", "json"}, status: 400, stderr: "too deeply nested"},
 		{name: "attribute nested 1M levels, protobuf", args: []string{"-case", "deep-attr", "-encoding", "proto"}, status: 400, stderr: "too deeply nested"},
@@ -138,11 +142,20 @@ func TestHostileChild(t *testing.T) {
 		{name: "log body nested 1M levels, protobuf", args: []string{"-case", "deep-log", "-encoding", "proto"}, status: 400, stderr: "too deeply nested"},
 		{name: "attribute at the nesting limit, JSON", args: []string{"-case", "deep-attr", "-depth", "29", "-encoding", "json"}, status: 200},
 		{name: "attribute at the nesting limit, protobuf", args: []string{"-case", "deep-attr", "-depth", "29", "-encoding", "proto"}, status: 200},
+		{name: "command line of 100 KB, terminal panel", flags: term, args: []string{"-case", "ready", long}, stderr: "hostile -exit 3 -case ready"},
+		{name: "command line of 100 KB, plain", flags: []string{"--summary", "plain"}, args: []string{"-case", "ready", long}, stderr: "KiB more)"},
+		{name: "command line with a newline and quotes", flags: []string{"--summary", "plain"}, args: []string{"-case", "ready", "a \"b c\"", "line1\nline2"}, stderr: `'a "b c"' $'line1\nline2'`},
+		{name: "error message of 2 MB, JSON", flags: term, args: []string{"-case", "long-error", "-encoding", "json"}, status: 200, stderr: "Errors (1)"},
+		{name: "error message of 2 MB, protobuf", flags: term, args: []string{"-case", "long-error", "-encoding", "proto"}, status: 200, stderr: "Errors (1)"},
+		{name: "ERROR log body of 2 MB, JSON", flags: term, args: []string{"-case", "long-log", "-encoding", "json"}, status: 200, stderr: "Errors (1)"},
+		{name: "ERROR log body of 2 MB, protobuf", flags: term, args: []string{"-case", "long-log", "-encoding", "proto"}, status: 200, stderr: "Errors (1)"},
+		{name: "terminal escapes in a tool name and an error", flags: term, args: []string{"-case", "ctrl", "-encoding", "json"}, status: 200, stderr: "[2J[31mred", not: "\x1b[2J"},
+		{name: "20,000 distinct tools", flags: term, args: []string{"-case", "many-tools", "-encoding", "proto"}, status: 200, stderr: "and 19,980 more tools"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store := t.TempDir()
-			res := runHostile(t, store, tt.flags, append(tt.args, "-exit", "3")...)
+			res := runHostile(t, store, tt.flags, append([]string{"-exit", "3"}, tt.args...)...)
 			t.Logf("measured: exit %d, peak RSS %d MiB, request answered %v", res.exitCode, res.maxRSS>>20, res.statuses)
 			if res.exitCode != 3 || res.session.ExitCode != 3 {
 				t.Errorf("exit code = %d (record %d), want the child's 3\nstderr:\n%.3000s", res.exitCode, res.session.ExitCode, res.stderr)
@@ -164,7 +177,124 @@ func TestHostileChild(t *testing.T) {
 			if !strings.Contains(res.stderr, tt.stderr) {
 				t.Errorf("stderr does not say %q:\n%.3000s", tt.stderr, res.stderr)
 			}
+			if tt.not != "" && strings.Contains(res.stderr, tt.not) {
+				t.Errorf("stderr holds %q:\n%.3000s", tt.not, res.stderr)
+			}
 			checkReadCommands(t, store, res.session.ID)
 		})
 	}
 }
+
+// TestPostRunEndsOnSecondSignal: after the child has exited, agentops
+// finishes the session (here stuck flushing to a backend that accepts
+// connections and never answers, with ten minutes to do so); a SIGTERM says
+// how to stop, and the next one ends agentops at once, with the child's
+// exit code.
+func TestPostRunEndsOnSecondSignal(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c) // never answered
+		}
+	}()
+	ready := filepath.Join(t.TempDir(), "ready")
+	ctx, cancel := context.WithTimeout(context.Background(), hostileBound)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, agentopsBin, "run", "--store", t.TempDir(), "--summary", "plain",
+		"-e", "otlp=http://"+ln.Addr().String(), "--export-timeout", "10m", "--otlp-timeout", "10m",
+		"--", hostileBin, "-case", "ready", "-ready", ready, "-exit", "4")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	childPID := waitForPID(t, ctx, ready)
+	waitGone(t, ctx, childPID)
+	// The child is gone; agentops may still be draining its receiver, when
+	// a signal still counts as one for the child. Signal until it ends.
+	ticker := time.NewTicker(100 * time.Millisecond)
+	defer ticker.Stop()
+	for {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			var exitErr *exec.ExitError
+			if !errors.As(err, &exitErr) || exitErr.ExitCode() != 4 {
+				t.Fatalf("agentops ended with %v, want the child's exit code 4\nstderr:\n%s", err, stderr.String())
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("agentops did not stop on SIGTERM within %s", hostileBound)
+			}
+			for _, want := range []string{"interrupt again to stop now", "stopping without finishing the session"} {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr does not say %q:\n%s", want, stderr.String())
+				}
+			}
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// waitForPID waits for the hostile child's ready file and returns the pid
+// it holds.
+func waitForPID(t *testing.T, ctx context.Context, path string) int {
+	t.Helper()
+	for {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			pid, err := strconv.Atoi(string(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pid
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the child never wrote %s", path)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// waitGone polls /proc until pid is gone (reaped), failing t at ctx's end.
+func waitGone(t *testing.T, ctx context.Context, pid int) {
+	t.Helper()
+	for {
+		if !alive(pid) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("process %d still runs", pid)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: the state follows the last ')'.
+	rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
+}
+

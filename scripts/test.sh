@@ -13,3 +13,7 @@ go test -race -count=1 ./...
 # Brief fuzzing of the receiver's decoders (seed corpus in receiver/testdata/fuzz/).
 go test -run='^$' -fuzz='^FuzzProto$' -fuzztime=10s ./receiver/
 go test -run='^$' -fuzz='^FuzzJSON$' -fuzztime=10s ./receiver/
+# ... and of every text path that prints telemetry (seeds in summary/testdata/fuzz/).
+for target in FuzzSummary FuzzWaterfall FuzzTruncate; do
+  go test -run='^$' -fuzz="^$target\$" -fuzztime=5s ./summary/
+done

@@ -33,10 +33,10 @@ func RenderEvents(w io.Writer, s *record.Session, opts Options) error {
 	slices.SortStableFunc(evs, func(a, b events.Event) int { return a.Start.Compare(b.Start) })
 	for _, e := range evs {
 		off := "+" + formatDuration(max(e.Start.Sub(s.Start), 0))
-		head := fmt.Sprintf("  %8s  %-6s %s", off, e.Kind, e.Name)
+		head := fmt.Sprintf("  %8s  %-6s %s", off, e.Kind, clean(e.Name))
 		line := head + "  " + spanDuration(e.Duration())
 		if d := EventDetail(e); d != "" {
-			line += "  " + d
+			line += "  " + clean(d)
 		}
 		line = truncate(line, opts.Width)
 		if opts.Color {

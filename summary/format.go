@@ -51,21 +51,6 @@ func formatDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-// truncate shortens s to n cells, marking the cut with an ellipsis.
-func truncate(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if lipgloss.Width(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	for len(r) > 0 && lipgloss.Width(string(r))+1 > n {
-		r = r[:len(r)-1]
-	}
-	return string(r) + "…"
-}
-
 // pad fills s with spaces to n cells, on the right (left) or the left.
 func pad(s string, n int, left bool) string {
 	gap := n - lipgloss.Width(s)

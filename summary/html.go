@@ -122,10 +122,10 @@ func newReportView(r Report) reportView {
 	slices.SortStableFunc(evs, func(a, b events.Event) int { return a.Start.Compare(b.Start) })
 	for _, e := range evs {
 		re := reportEvent{
-			Kind: string(e.Kind), Name: e.Name, SpanID: e.SpanID,
+			Kind: string(e.Kind), Name: cut(e.Name, maxReportName), SpanID: e.SpanID,
 			Offset:   "+" + spanDuration(max(e.Start.Sub(s.Start), 0)),
 			Dur:      spanDuration(e.Duration()),
-			Detail:   EventDetail(e),
+			Detail:   cut(EventDetail(e), maxReportName),
 			Sections: eventSections(e),
 			Error:    e.Kind == events.KindError,
 		}
@@ -155,6 +155,13 @@ func stateClass(state string) string {
 	}
 	return "bad"
 }
+
+// Bounds of the report's texts: a span name is a line, an error message
+// or captured content a page; past them a value is cut with a marker.
+const (
+	maxReportName = 1 << 10
+	maxReportText = 64 << 10
+)
 
 // reportRows places each span on the session's time line in percent.
 func reportRows(spans []events.SpanRow) ([]reportRow, []reportTick, string) {
@@ -188,14 +195,15 @@ func reportRows(spans []events.SpanRow) ([]reportRow, []reportTick, string) {
 		if kind == "" {
 			kind = "span"
 		}
-		title := fmt.Sprintf("%s — %s, starts at +%s", sp.Name, spanDuration(sp.Duration()), spanDuration(sp.Start.Sub(t0)))
+		name, errMsg := cut(sp.Name, maxReportName), cut(sp.ErrorMessage, maxReportText)
+		title := fmt.Sprintf("%s — %s, starts at +%s", name, spanDuration(sp.Duration()), spanDuration(sp.Start.Sub(t0)))
 		if sp.Error {
-			title += " — ERROR: " + sp.ErrorMessage
+			title += " — ERROR: " + cut(errMsg, maxReportName)
 		}
 		rows = append(rows, reportRow{
-			Index: i, Depth: sp.Depth, Name: sp.Name, Kind: kind, KindLabel: kindTag(sp.Kind),
+			Index: i, Depth: sp.Depth, Name: name, Kind: kind, KindLabel: kindTag(sp.Kind),
 			Dur: spanDuration(sp.Duration()), Left: round3(min(left, 99.75)), Width: round3(min(width, 100-min(left, 99.75))),
-			Error: sp.Error, ErrorMessage: sp.ErrorMessage, SpanID: sp.SpanID, Service: sp.Service,
+			Error: sp.Error, ErrorMessage: errMsg, SpanID: sp.SpanID, Service: sp.Service,
 			Offset: "+" + spanDuration(sp.Start.Sub(t0)), IndentPx: 8 + 14*min(sp.Depth, 20), Title: title,
 		})
 	}
@@ -213,7 +221,7 @@ func eventSections(e events.Event) []reportSection {
 	var out []reportSection
 	add := func(label, body string) {
 		if strings.TrimSpace(body) != "" {
-			out = append(out, reportSection{label, body})
+			out = append(out, reportSection{label, cut(body, maxReportText)})
 		}
 	}
 	if e.LLM != nil {

@@ -56,6 +56,9 @@ func Markdown(s *record.Session) string {
 			}
 			b.WriteString(mdRow(foot))
 		}
+		if l := t.moreLine(); l != "" {
+			fmt.Fprintf(&b, "\n_%s_\n", l)
+		}
 		if t.title == v.models.title {
 			for _, n := range v.notes {
 				fmt.Fprintf(&b, "\n_%s_\n", mdCell(n))

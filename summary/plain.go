@@ -30,6 +30,9 @@ func Plain(s *record.Session) string {
 		if foot != "" {
 			fmt.Fprintf(&b, "  %s\n", strings.TrimRight(foot, " "))
 		}
+		if l := t.moreLine(); l != "" {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
 		if t.title == v.models.title {
 			for _, n := range v.notes {
 				fmt.Fprintf(&b, "  (%s)\n", n)

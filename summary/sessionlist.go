@@ -36,7 +36,7 @@ func RenderSessionList(w io.Writer, rows []ListRow, color bool, width int) error
 	}
 	table := [][]string{{"ID", "STARTED", "DURATION", "STATE", "LLM", "TOKENS", "COST", "COMMAND"}}
 	for _, r := range rows {
-		table = append(table, []string{r.ID, r.Started, r.Duration, state(r), r.LLM, r.Tokens, r.Cost, r.Command})
+		table = append(table, []string{r.ID, r.Started, r.Duration, state(r), r.LLM, r.Tokens, r.Cost, clean(r.Command)})
 	}
 	return writeColumns(w, table, width)
 }
@@ -56,7 +56,7 @@ func writeColumns(w io.Writer, table [][]string, width int) error {
 		for i, c := range row {
 			if i == len(row)-1 {
 				if room := width - used; room > 10 && lipgloss.Width(c) > room {
-					c = string([]rune(c)[:room-1]) + "…"
+					c = truncate(c, room)
 				}
 				b.WriteString(c)
 				break

@@ -108,6 +108,9 @@ func tableRows(st styles, t table, inner int) []string {
 	if foot != "" {
 		out = append(out, st.foot.Render(foot))
 	}
+	if l := t.moreLine(); l != "" {
+		out = append(out, st.muted.Render(truncate(l, inner)))
+	}
 	return out
 }
 

@@ -62,6 +62,55 @@ type table struct {
 	foot []string
 	// warn marks, per row, a row to draw in the warning tone (unpriced).
 	warn []bool
+	// more counts the rows left out past maxTableRows; moreWhat names them.
+	more     int
+	moreWhat string
+}
+
+// maxTableRows bounds a table (20,000 distinct tool names are not a
+// summary): the busiest rows are shown, the rest counted.
+const maxTableRows = 20
+
+// cap keeps the first maxTableRows rows.
+func (t *table) cap(what string) {
+	if len(t.rows) <= maxTableRows {
+		return
+	}
+	t.more, t.moreWhat = len(t.rows)-maxTableRows, what
+	t.rows, t.warn = t.rows[:maxTableRows], t.warn[:maxTableRows]
+}
+
+// moreLine is the line that counts the rows left out, "" when none were.
+func (t table) moreLine() string {
+	if t.more == 0 {
+		return ""
+	}
+	return "… and " + plural(t.more, "more "+t.moreWhat)
+}
+
+// clean makes every value of the view safe to print and bounded (see
+// clean): they come from the child's command line and telemetry.
+func (v *view) clean() {
+	facts := func(fs []fact) {
+		for i := range fs {
+			fs[i].label, fs[i].value, fs[i].lead = clean(fs[i].label), clean(fs[i].value), clean(fs[i].lead)
+		}
+	}
+	facts(v.facts)
+	facts(v.where)
+	v.cost.value = clean(v.cost.value)
+	for _, t := range []*table{&v.models, &v.tools} {
+		for _, r := range t.rows {
+			for i := range r {
+				r[i] = clean(r[i])
+			}
+		}
+	}
+	for _, l := range [][]string{v.notes, v.errors, v.hints} {
+		for i := range l {
+			l[i] = clean(l[i])
+		}
+	}
 }
 
 func (t table) empty() bool { return len(t.rows) == 0 }
@@ -71,7 +120,7 @@ func newView(s *record.Session) view {
 	v := view{state: s.EndState}
 	t := s.Totals
 	v.facts = []fact{
-		{label: "command", value: strings.Join(s.Command, " ")},
+		{label: "command", value: CommandLine(s.Command)},
 		{label: "session", value: s.ID},
 		endStateFact(s),
 		{label: "duration", value: formatDuration(s.Duration())},
@@ -81,7 +130,9 @@ func newView(s *record.Session) view {
 		v.facts = append(v.facts, f)
 	}
 	v.models = modelTable(t)
+	v.models.cap("model")
 	v.tools = toolTable(t)
+	v.tools.cap("tool")
 	if t.WrapperLLMSpans > 0 {
 		v.notes = append(v.notes, fmt.Sprintf("%s repeating the calls above: not counted twice",
 			plural(t.WrapperLLMSpans, "wrapper LLM span")))
@@ -112,6 +163,7 @@ func newView(s *record.Session) view {
 		v.where = append(v.where, fact{label: "exported", value: strings.Join(s.Exported, ", ")})
 	}
 	v.hints = noSpansHint(s)
+	v.clean()
 	v.labelWidth = minLabelWidth
 	for _, f := range append(append(append([]fact{}, v.facts...), v.where...), v.cost) {
 		v.labelWidth = max(v.labelWidth, min(len(f.label)+2, maxLabelWidth))
@@ -241,7 +293,7 @@ func noSpansHint(s *record.Session) []string {
 		hints = append(hints, "No spans arrived. agentops pointed the child's OpenTelemetry SDK at "+s.Endpoint+
 			", but the child has to be instrumented to send any. For example:")
 	}
-	cmd := strings.Join(s.Command, " ")
+	cmd := CommandLine(s.Command)
 	name := ""
 	if len(s.Command) > 0 {
 		name = filepath.Base(s.Command[0])
@@ -250,7 +302,7 @@ func noSpansHint(s *record.Session) []string {
 	case strings.HasPrefix(name, "python"):
 		hints = append(hints, "  opentelemetry-instrument "+cmd)
 	case name == "node":
-		hints = append(hints, "  node --require @opentelemetry/auto-instrumentations-node/register "+strings.Join(s.Command[1:], " "))
+		hints = append(hints, "  node --require @opentelemetry/auto-instrumentations-node/register "+CommandLine(s.Command[1:]))
 	default:
 		hints = append(hints,
 			"  opentelemetry-instrument python agent.py",

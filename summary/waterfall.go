@@ -76,14 +76,16 @@ func waterfall(rows []events.SpanRow, opts Options) string {
 	}
 	t0, t1 := rows[0].Start, rows[0].End
 	nameW := 0
-	for _, r := range rows {
+	names := make([]string, len(rows))
+	for i, r := range rows {
+		names[i] = indent(r.Depth) + clean(r.Name)
 		if r.Start.Before(t0) {
 			t0 = r.Start
 		}
 		if r.End.After(t1) {
 			t1 = r.End
 		}
-		nameW = max(nameW, 2*r.Depth+lipgloss.Width(r.Name))
+		nameW = max(nameW, lipgloss.Width(names[i]))
 	}
 	total := t1.Sub(t0)
 	const tagW, durW = 6, 9 // "agent " and " 1m02.5s"
@@ -103,8 +105,8 @@ func waterfall(rows []events.SpanRow, opts Options) string {
 		title = st.header.Render(title)
 	}
 	b.WriteString(title + "\n")
-	for _, r := range rows {
-		name := truncate(strings.Repeat("  ", r.Depth)+r.Name, nameW)
+	for i, r := range rows {
+		name := truncate(names[i], nameW)
 		name += strings.Repeat(" ", max(nameW-lipgloss.Width(name), 0))
 		mark := " "
 		if r.Error {
@@ -128,6 +130,19 @@ func waterfall(rows []events.SpanRow, opts Options) string {
 		fmt.Fprintf(&b, "%s %s %s %s │%s│\n", name, tag, mark, dur, bar)
 	}
 	return b.String()
+}
+
+// maxIndent is the deepest level the waterfall indents: a chain of a
+// thousand spans would otherwise push every name off the screen (and cost
+// time quadratic in its depth). Deeper spans show their level instead.
+const maxIndent = 16
+
+// indent is the tree indentation of a span at depth.
+func indent(depth int) string {
+	if depth <= maxIndent {
+		return strings.Repeat("  ", depth)
+	}
+	return strings.Repeat("  ", maxIndent-2) + fmt.Sprintf("»%d ", depth)
 }
 
 // barLine draws a span's bar: blank up to its start, filled for its

@@ -317,7 +317,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	}
 	rs.begin(s.ID())
 	pipe.keepUnsent(opts, s.ID(), rs)
-	guard := guardSignals()
+	guard := guardSignals(opts.IO.ErrOut)
 	defer guard.stop()
 	// Parse the price table while the child runs rather than when its
 	// summary is due (milliseconds); not at all for a child that is done
@@ -330,6 +330,7 @@ func runRun(ctx context.Context, opts *Options) error {
 		rs.discard()
 		return &exitcode.Error{Code: exitcode.Internal, Err: fmt.Errorf("%w (try --listen 127.0.0.1:0)", err)}
 	}
+	guard.childExited(rec.ExitCode, postRunBound(opts.Export.ExportTimeout))
 	rec.Prices = prices.Source()
 	// Flushes the exporters and the session's TracerProvider (and so the store).
 	finishExports(opts, s, pipe, rec)

@@ -1,23 +1,106 @@
 package run
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // signalGuard keeps the signals that would end agentops (Ctrl-C, SIGTERM,
 // SIGHUP, SIGQUIT, and SIGPIPE when stderr goes away) from killing it during
-// the whole run. While the child runs the runner forwards them to it; once
-// the child has exited they are ignored, so the summary is still printed,
-// the exporters still flush (bounded by --export-timeout) and the exit code
-// is still the child's.
-type signalGuard struct{ c chan os.Signal }
+// the whole run. While the child runs the runner forwards them to it. Once
+// the child has exited, agentops finishes the session (drain, exports,
+// summary, store), and a SIGINT or SIGTERM then means "stop now": the
+// first one when the user already interrupted the child, else the second
+// (the first says so), ends agentops at once with the child's exit code.
+// The whole post-run phase is bounded as well (see postRunBound).
+type signalGuard struct {
+	c      chan os.Signal
+	errOut io.Writer
+	exit   func(code int) // os.Exit; replaced in tests
+	done   chan struct{}
+	wg     sync.WaitGroup
 
-func guardSignals() *signalGuard {
-	g := &signalGuard{c: make(chan os.Signal, 1)}
+	mu          sync.Mutex
+	exited      bool // the child has exited: we are in the post-run phase
+	code        int  // its exit code
+	interrupted bool // a SIGINT or SIGTERM arrived before or after it exited
+	watchdog    *time.Timer
+}
+
+func guardSignals(errOut io.Writer) *signalGuard {
+	g := &signalGuard{c: make(chan os.Signal, 4), errOut: errOut, exit: os.Exit, done: make(chan struct{})}
 	signal.Notify(g.c, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE)
+	g.wg.Add(1)
+	go g.watch()
 	return g
 }
 
-func (g *signalGuard) stop() { signal.Stop(g.c) }
+func (g *signalGuard) watch() {
+	defer g.wg.Done()
+	for {
+		select {
+		case <-g.done:
+			return
+		case sig := <-g.c:
+			g.handle(sig)
+		}
+	}
+}
+
+// handle is what a signal does: nothing while the child runs (the runner
+// forwards it), and in the post-run phase a SIGINT or SIGTERM stops
+// agentops or says how to.
+func (g *signalGuard) handle(sig os.Signal) {
+	if sig != syscall.SIGINT && sig != syscall.SIGTERM {
+		return
+	}
+	g.mu.Lock()
+	exited, again, code := g.exited, g.interrupted, g.code
+	g.interrupted = true
+	g.mu.Unlock()
+	switch {
+	case !exited:
+		// The runner forwards it to the child.
+	case again:
+		fmt.Fprintf(g.errOut, "agentops: %v: stopping without finishing the session; exit code %d is the command's\n", sig, code)
+		g.exit(code)
+	default:
+		fmt.Fprintf(g.errOut, "agentops: %v: finishing the session (exports, summary, store); interrupt again to stop now\n", sig)
+	}
+}
+
+// childExited starts the post-run phase: signals now stop agentops, and
+// after bound it exits with code whatever it is doing.
+func (g *signalGuard) childExited(code int, bound time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.exited, g.code = true, code
+	g.watchdog = time.AfterFunc(bound, func() {
+		fmt.Fprintf(g.errOut, "agentops: finishing the session took longer than %s: stopping; exit code %d is the command's\n", bound, code)
+		g.exit(code)
+	})
+}
+
+func (g *signalGuard) stop() {
+	signal.Stop(g.c)
+	close(g.done)
+	g.wg.Wait()
+	g.mu.Lock()
+	if g.watchdog != nil {
+		g.watchdog.Stop()
+	}
+	g.mu.Unlock()
+}
+
+// postRunBound bounds everything after the child's exit: the exporters'
+// flush, the session's own provider and the Pushgateway each get
+// --export-timeout, and a minute more covers the summary, the report and
+// the store, which take milliseconds to seconds.
+func postRunBound(exportTimeout time.Duration) time.Duration {
+	return 3*exportTimeout + time.Minute
+}

@@ -227,7 +227,7 @@ func writeTable(w io.Writer, rows []Row, color bool, width int) error {
 			State: string(r.State), StateGood: r.State == store.StateOK,
 			StateWarn: r.State == store.StateRunning || r.State == store.StateIncomplete,
 			LLM:       strconv.Itoa(r.LLMCalls), Tokens: fmt.Sprintf("%d/%d", r.InputTokens, r.OutputTokens),
-			Cost: cost, Command: strings.Join(r.Command, " "),
+			Cost: cost, Command: summary.CommandLine(r.Command),
 		}
 	}
 	return summary.RenderSessionList(w, list, color, width)
