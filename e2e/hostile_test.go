@@ -297,4 +297,3 @@ func alive(pid int) bool {
 	rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
 	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
 }
-
