@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -196,8 +197,11 @@ func TestPostRunEndsOnSecondSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	var mu sync.Mutex
 	var held []net.Conn
 	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
 		for _, c := range held {
 			c.Close()
 		}
@@ -208,7 +212,9 @@ func TestPostRunEndsOnSecondSignal(t *testing.T) {
 			if err != nil {
 				return
 			}
+			mu.Lock()
 			held = append(held, c) // never answered
+			mu.Unlock()
 		}
 	}()
 	ready := filepath.Join(t.TempDir(), "ready")
