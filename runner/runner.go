@@ -164,6 +164,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	sup := newSupervisor(cfg.KillAfter)
 	defer sup.stop()
 
+	dieWithUs(cmd.SysProcAttr)
+	// From the start until the child is reaped: its death signal is tied
+	// to this thread.
+	unlock := lockStartThread()
+	defer unlock()
 	if err := cmd.Start(); err != nil {
 		err = classifyStartError(cfg.Command, err)
 		return Result{ExitCode: exitCodeFor(err)}, err
