@@ -247,10 +247,12 @@ func TestPostRunEndsOnSecondSignal(t *testing.T) {
 			if ctx.Err() != nil {
 				t.Fatalf("agentops did not stop on SIGTERM within %s", hostileBound)
 			}
-			for _, want := range []string{"interrupt again to stop now", "stopping without finishing the session"} {
-				if !strings.Contains(stderr.String(), want) {
-					t.Errorf("stderr does not say %q:\n%s", want, stderr.String())
-				}
+			// The first SIGTERM may have come while agentops still drained
+			// (then it counts as the one for the child, and the next stops
+			// it at once) or after ("interrupt again"): either way it ends
+			// saying so.
+			if want := "stopping without finishing the session"; !strings.Contains(stderr.String(), want) {
+				t.Errorf("stderr does not say %q:\n%s", want, stderr.String())
 			}
 			return
 		case <-ticker.C:
