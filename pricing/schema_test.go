@@ -50,15 +50,23 @@ func agree(t *testing.T, ref [2]*jsonschema.Schema, doc []byte) {
 	}
 }
 
-// schemaCases are feeds that pass and fail the schemas in different ways.
+// schemaCases are feeds that pass and fail the schemas in different ways:
+// the embedded feed, and variants of a small one (its first two
+// providers, three models each), small so that the reference validator
+// under -race stays quick.
 func schemaCases(t testing.TB) [][]byte {
-	var providers []map[string]any
-	if err := json.Unmarshal(embedded, &providers); err != nil {
+	var all []map[string]any
+	if err := json.Unmarshal(embedded, &all); err != nil {
 		t.Fatal(err)
 	}
+	small := all[:2]
+	for _, p := range small {
+		p["models"] = p["models"].([]any)[:3]
+	}
+	smallFeed, _ := json.Marshal(small)
 	mutate := func(f func(p map[string]any)) []byte {
 		var ps []map[string]any
-		json.Unmarshal(embedded, &ps)
+		json.Unmarshal(smallFeed, &ps)
 		f(ps[0])
 		b, _ := json.Marshal(ps)
 		return b
@@ -66,6 +74,7 @@ func schemaCases(t testing.TB) [][]byte {
 	model := func(p map[string]any) map[string]any { return p["models"].([]any)[0].(map[string]any) }
 	return [][]byte{
 		embedded,
+		smallFeed,
 		mutate(func(p map[string]any) { p["description"] = "x"; p["pricing_urls"] = []string{"https://e.com"} }),
 		mutate(func(p map[string]any) { p["surprise"] = 1 }),
 		mutate(func(p map[string]any) { delete(p, "api_pattern") }),

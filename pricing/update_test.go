@@ -166,10 +166,20 @@ func TestUpdateFailuresKeepTheTable(t *testing.T) {
 		{"stalls halfway", stalling.URL, short, ErrUnreachable, "did not finish sending"},
 		{"not found", missing.URL, 0, ErrUnreachable, "404"},
 	}
+	// The table in use before each failed update: one fetched earlier.
+	fetched := t.TempDir()
+	good, err := Update(context.Background(), UpdateOptions{URL: serve(t, feedWith(t, 99, nil)).URL, Dir: fetched, Now: func() time.Time { return fetchTime }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := os.ReadFile(good.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if _, err := Update(context.Background(), UpdateOptions{URL: serve(t, feedWith(t, 99, nil)).URL, Dir: dir, Now: func() time.Time { return fetchTime }}); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, filepath.Base(good.Path)), kept, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			before := listDir(t, dir)
