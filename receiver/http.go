@@ -33,6 +33,9 @@ func (r *Receiver) handler() http.Handler {
 	mux.Handle(PathTraces, r.signalHandler(httpTraces))
 	mux.Handle(PathLogs, r.signalHandler(httpLogs))
 	mux.Handle(PathMetrics, r.signalHandler(httpMetrics))
+	for pattern, h := range r.cfg.Routes {
+		mux.Handle(pattern, h)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		enc, _ := encoderFor(req.Header.Get("Content-Type"))
 		r.writeStatus(w, enc, http.StatusNotFound, fmt.Sprintf("unknown path %q: OTLP/HTTP paths are %s, %s and %s", req.URL.Path, PathTraces, PathLogs, PathMetrics))

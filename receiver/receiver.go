@@ -43,6 +43,12 @@ type Config struct {
 	Token string
 	// MaxBodyBytes limits the decompressed request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Routes are extra HTTP handlers, by http.ServeMux pattern, served on
+	// the same port next to the OTLP paths: endpoints the receiver's user
+	// adds (a session answers the AgentOps SDK's key exchange there). They
+	// are waited for by Drain like exports, and check authorization
+	// themselves: Token guards only the OTLP paths.
+	Routes map[string]http.Handler
 }
 
 // Receiver is an OTLP receiver bound to one port.
