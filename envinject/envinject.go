@@ -35,6 +35,12 @@ type Facts struct {
 	// pointed at the session's capture proxy: each replaces the parent's
 	// value, which the proxy forwards to.
 	BaseURLs map[string]string
+	// AgentOpsEndpoint, when set, is where the child's own AgentOps SDK is
+	// pointed (AGENTOPS_API_ENDPOINT, and AGENTOPS_EXPORTER_ENDPOINT with
+	// /v1/traces), replacing inherited values: the session answers the
+	// SDK's key exchange and takes its spans, so they join the session
+	// instead of going around it to AgentOps.
+	AgentOpsEndpoint string
 	// Defaults are set only when the parent environment has no value for them
 	// (for example OTEL_BSP_SCHEDULE_DELAY, so a child that exits without
 	// flushing has still sent most spans).
@@ -60,6 +66,10 @@ var overridden = []string{
 	"AGENTOPS_SESSION_ID",
 }
 
+// The AgentOps SDK's endpoint variables, replaced when the session stands
+// in for AgentOps (Facts.AgentOpsEndpoint).
+var agentOpsVars = []string{"AGENTOPS_API_ENDPOINT", "AGENTOPS_EXPORTER_ENDPOINT"}
+
 // Variables dropped when we inject headers: the user's upstream credentials
 // must not leak to the embedded receiver, and per-signal headers would win
 // over ours in the SDKs.
@@ -83,6 +93,11 @@ func ChildEnv(parent []string, f Facts) []string {
 	}
 	if len(f.Headers) > 0 {
 		for _, k := range headerVars {
+			drop[k] = true
+		}
+	}
+	if f.AgentOpsEndpoint != "" {
+		for _, k := range agentOpsVars {
 			drop[k] = true
 		}
 	}
@@ -131,6 +146,13 @@ func ChildEnv(parent []string, f Facts) []string {
 	}
 	for _, k := range sortedKeys(f.BaseURLs) {
 		add(k, f.BaseURLs[k])
+	}
+	if f.AgentOpsEndpoint != "" {
+		// The Python SDK builds URLs as f"{endpoint}{path}" and posts its
+		// spans to the exporter endpoint as given (agentops/config.py).
+		base := strings.TrimRight(f.AgentOpsEndpoint, "/")
+		add("AGENTOPS_API_ENDPOINT", base)
+		add("AGENTOPS_EXPORTER_ENDPOINT", base+"/v1/traces")
 	}
 	for _, k := range sortedKeys(f.Defaults) {
 		if _, set := inherited[k]; !set && !drop[k] {

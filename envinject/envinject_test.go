@@ -103,6 +103,21 @@ func TestChildEnv(t *testing.T) {
 			want:   map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=secret"},
 		},
 		{
+			name:   "the AgentOps SDK is pointed at the session, replacing inherited endpoints; the key is the user's",
+			parent: []string{"AGENTOPS_API_KEY=k", "AGENTOPS_API_ENDPOINT=https://agentops.internal", "AGENTOPS_EXPORTER_ENDPOINT=https://otlp.internal/v1/traces"},
+			facts:  func(f Facts) Facts { f.AgentOpsEndpoint = "http://127.0.0.1:4318/"; return f },
+			want: map[string]string{
+				"AGENTOPS_API_KEY":           "k",
+				"AGENTOPS_API_ENDPOINT":      "http://127.0.0.1:4318",
+				"AGENTOPS_EXPORTER_ENDPOINT": "http://127.0.0.1:4318/v1/traces",
+			},
+		},
+		{
+			name:   "AgentOps endpoints untouched when the session does not stand in",
+			parent: []string{"AGENTOPS_API_ENDPOINT=https://agentops.internal"},
+			want:   map[string]string{"AGENTOPS_API_ENDPOINT": "https://agentops.internal", "AGENTOPS_EXPORTER_ENDPOINT": ""},
+		},
+		{
 			name:   "defaults apply only when unset",
 			parent: []string{"OTEL_BSP_SCHEDULE_DELAY=5000"},
 			facts: func(f Facts) Facts {
