@@ -32,23 +32,65 @@ type SpanUse struct {
 // It keeps about a hundred bytes per event span (not per span: plain HTTP
 // or database spans make no events) and no captured content.
 type SpanUses struct {
-	mu sync.RWMutex
-	m  map[uint64]SpanUse
+	mu       sync.RWMutex
+	m        map[uint64]SpanUse
+	unplaced Unplaced
+}
+
+// Unplaced adds up the LLM calls counted from log events, which no span
+// reports: an exporter that must show the summary's totals puts them on
+// the session span.
+type Unplaced struct {
+	Calls                                                       int
+	InputTokens, OutputTokens, CacheReadTokens, ReasoningTokens int64
+	// CostUSD sums the calls with a cost; Priced counts them.
+	CostUSD float64
+	Priced  int
+}
+
+func (p *Unplaced) add(l LLM) {
+	p.Calls++
+	p.InputTokens += l.InputTokens
+	p.OutputTokens += l.OutputTokens
+	p.CacheReadTokens += l.CacheReadTokens
+	p.ReasoningTokens += l.ReasoningTokens
+	if l.CostUSD != nil {
+		p.CostUSD += *l.CostUSD
+		p.Priced++
+	}
+}
+
+// Unplaced is the sum of the LLM calls counted from log events.
+func (u *SpanUses) Unplaced() Unplaced {
+	if u == nil {
+		return Unplaced{}
+	}
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	return u.unplaced
 }
 
 // Note records what the counting made of e's span. Call it with events
 // whose rules have been applied (Window.Decided, or after Finish). Error
 // events are not a span's kind and are ignored.
 func (u *SpanUses) Note(e Event) {
-	// A log event's span id is the span it was logged in, not its own.
+	counted := e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate && e.SameAs == ""
+	// A log event's span id is the span it was logged in, not its own. A
+	// call counted from a log event is one no span reports (Claude Code,
+	// Codex and Gemini CLI may send only logs): kept apart, in Unplaced.
 	if e.Source == "log" {
+		if counted {
+			u.mu.Lock()
+			u.unplaced.add(*e.LLM)
+			u.mu.Unlock()
+		}
 		return
 	}
 	var use SpanUse
 	switch e.Kind {
 	case KindLLM:
 		use.Kind = KindLLM
-		if l := e.LLM; l != nil && !l.Wrapper && !l.Duplicate && e.SameAs == "" {
+		if l := e.LLM; counted {
 			counted := *l
 			counted.Prompt, counted.Completion = "", ""
 			use.LLM = &counted

@@ -67,6 +67,9 @@ var aoActionKinds = map[string]bool{"workflow": true, "task": true, "operation":
 //     summary's totals;
 //   - tool, agent, workflow, task and operation spans carry the
 //     agentops.span.kind and the name suffix the dashboard draws them by;
+//   - LLM calls the session counted from log events (no span reports
+//     them: Claude Code, Codex, Gemini CLI may send only logs) are added
+//     up on the session span;
 //   - spans of another trace (an AgentOps SDK in the child starts its own)
 //     join the session's trace, their roots under the session span, so one
 //     run is one trace there; a session span of theirs becomes a workflow.
@@ -94,6 +97,18 @@ func agentOpsSpan(sp ptrace.Span, res pcommon.Map, s AgentOpsSession) {
 	}
 	if sp.SpanID() == s.RootSpanID && !s.RootSpanID.IsEmpty() {
 		agentOpsRoot(sp, res)
+		// The calls no span reports (counted from log events) are the
+		// session's: on its span, the backend adds them up too.
+		if p := s.Uses.Unplaced(); p.Calls > 0 {
+			a.PutInt(aoPromptTokens, p.InputTokens)
+			a.PutInt(aoCompletionTokens, p.OutputTokens)
+			a.PutInt(aoCacheReadTokens, p.CacheReadTokens)
+			a.PutInt(aoReasoningTokens, p.ReasoningTokens)
+			a.PutInt(aoTotalTokens, p.InputTokens+p.OutputTokens)
+			if p.Priced > 0 {
+				a.PutDouble(aoTotalCost, p.CostUSD)
+			}
+		}
 		return
 	}
 	if !s.TraceID.IsEmpty() && sp.TraceID() != s.TraceID {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/agentops-dev/agentops/events"
@@ -179,5 +180,41 @@ func TestAgentOpsCopyServiceName(t *testing.T) {
 	cp := AgentOpsCopy(td, AgentOpsSession{TraceID: sessionTrace, RootSpanID: rootID})
 	if s := agentopsstandin.Sum(cp, nil); s[0].Title != "nightly-evals.session" {
 		t.Errorf("root named %q, want the service name's session", s[0].Title)
+	}
+}
+
+// A session whose calls only log events report (Claude Code exporting
+// logs, no traces): AgentOps finds them on the session span.
+func TestAgentOpsCopyLogOnlyCalls(t *testing.T) {
+	td := ptrace.NewTraces()
+	ours := td.ResourceSpans().AppendEmpty()
+	root := ours.ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	root.SetTraceID(sessionTrace)
+	root.SetSpanID(rootID)
+	root.SetName("agentops.session claude")
+	_ = root.Attributes().FromRaw(map[string]any{"process.command": "claude", "agentops.session.end_state": "Success"})
+
+	uses := &events.SpanUses{}
+	w := events.Window{Pricer: perToken{}, Decided: uses.Note}
+	for i, attrs := range []map[string]any{
+		{"model": "claude-sonnet-4-5", "input_tokens": "20", "output_tokens": "9", "cache_read_tokens": "100", "cost_usd": "0.0012", "request_id": "req_1"},
+		{"model": "claude-haiku-4-5", "input_tokens": "300", "output_tokens": "40", "request_id": "req_2"},
+	} {
+		lr := plog.NewLogRecord()
+		lr.SetTimestamp(pcommon.Timestamp(1000 * (i + 1)))
+		lr.Attributes().PutStr("event.name", "claude_code.api_request")
+		for k, v := range attrs {
+			lr.Attributes().PutStr(k, v.(string))
+		}
+		w.AddEvents(events.FromLogRecord(lr)...)
+	}
+	totals := w.Finish(rootID.String()).Totals
+	if totals.LLMCalls != 2 || totals.UnpricedCalls != 0 {
+		t.Fatalf("scenario: %d calls, %d unpriced", totals.LLMCalls, totals.UnpricedCalls)
+	}
+	s := agentopsstandin.Sum(AgentOpsCopy(td, AgentOpsSession{TraceID: sessionTrace, RootSpanID: rootID, Uses: uses}), nil)[0]
+	if s.PromptTokens != totals.InputTokens || s.CompletionTokens != totals.OutputTokens || s.CacheReadTokens != totals.CacheReadTokens || math.Abs(s.Cost-totals.CostUSD) > 1e-12 {
+		t.Errorf("AgentOps %d/%d/%d tokens $%g, summary %d/%d/%d $%g", s.PromptTokens, s.CompletionTokens, s.CacheReadTokens, s.Cost,
+			totals.InputTokens, totals.OutputTokens, totals.CacheReadTokens, totals.CostUSD)
 	}
 }
