@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // The AgentOps defaults, as the AgentOps Python SDK (agentops/config.py,
@@ -41,11 +39,7 @@ func init() {
 		Remote: true,
 		Usage:  "the AgentOps backend (needs AGENTOPS_API_KEY; URL overrides AGENTOPS_EXPORTER_ENDPOINT)",
 		New: func(ctx context.Context, target string, s Settings) (Exporter, error) {
-			a, err := NewAgentOps(ctx, target, s)
-			if err != nil {
-				return nil, err
-			}
-			return FromSpanExporter(a), nil
+			return NewAgentOps(ctx, target, s)
 		},
 	})
 }
@@ -56,10 +50,13 @@ func init() {
 // fetches a fresh JWT and sends the request once more. The key is held
 // only in memory and never appears in an error.
 type AgentOps struct {
-	sdktrace.SpanExporter
+	otlp *OTLP
 	auth *agentOpsAuth
 	app  string
 	ep   AgentOpsEndpoints
+
+	mu      sync.Mutex
+	session *AgentOpsSession // set by Counted
 }
 
 // NewAgentOps builds the exporter. target, when set, replaces the exporter
@@ -75,18 +72,21 @@ func NewAgentOps(ctx context.Context, target string, s Settings) (*AgentOps, err
 	ep.Exporter = firstNonEmpty(target, ep.Exporter, env["AGENTOPS_EXPORTER_ENDPOINT"], DefaultAgentOpsExporter)
 	ep.App = firstNonEmpty(ep.App, env["AGENTOPS_APP_URL"], DefaultAgentOpsApp)
 	auth := &agentOpsAuth{key: key, tokenURL: strings.TrimRight(ep.API, "/") + "/v3/auth/token", client: &http.Client{Timeout: s.timeout()}}
-	client := &http.Client{Transport: &bearerTransport{base: http.DefaultTransport, auth: auth}}
-	// --otlp-header values are meant for the user's own backends, not for
-	// AgentOps: they are not sent here.
-	inner, err := newOTLPHTTP(ctx, ep.Exporter, Settings{
-		Compression: s.Compression,
-		Timeout:     s.Timeout,
-		Retry:       s.Retry,
-	}, client)
+	client := &http.Client{Transport: &bearerTransport{base: newTransport(), auth: auth}}
+	u, err := httpURL(ep.Exporter, DefaultAgentOpsExporter)
 	if err != nil {
 		return nil, err
 	}
-	return &AgentOps{SpanExporter: inner, auth: auth, app: strings.TrimRight(ep.App, "/"), ep: ep}, nil
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/v1/traces"
+	}
+	// --otlp-header values are meant for the user's own backends, not for
+	// AgentOps: they are not sent here. AgentOps reads traces only.
+	inner, err := NewOTLP(&SignalEndpoint{URL: u.String(), Compression: s.Compression, Timeout: s.timeout()}, nil, nil, client)
+	if err != nil {
+		return nil, err
+	}
+	return &AgentOps{otlp: inner, auth: auth, app: strings.TrimRight(ep.App, "/"), ep: ep}, nil
 }
 
 // ReplayURL is the AgentOps dashboard link of a trace, as the SDK prints it
@@ -134,7 +134,12 @@ func (a *agentOpsAuth) token(ctx context.Context, stale string) (string, error) 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
-		return "", a.redact(fmt.Errorf("AgentOps token exchange: %s: %s (check AGENTOPS_API_KEY)", resp.Status, strings.TrimSpace(string(b))))
+		err := a.redact(fmt.Errorf("AgentOps token exchange: %s: %s (check AGENTOPS_API_KEY)", resp.Status, strings.TrimSpace(string(b))))
+		if resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			// A refused key stays refused: no retry until the export timeout.
+			err = Permanent(err)
+		}
+		return "", err
 	}
 	var tr struct {
 		Token     string `json:"token"`

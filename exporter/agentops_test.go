@@ -68,10 +68,10 @@ func TestAgentOpsTokenBearerAndRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := exp.ExportSpans(context.Background(), sdkSpans(t, 3)); err != nil {
+	if err := exp.ExportTraces(context.Background(), TracesFromSpans(sdkSpans(t, 3))); err != nil {
 		t.Fatalf("first export: %v", err)
 	}
-	if err := exp.ExportSpans(context.Background(), sdkSpans(t, 2)); err != nil {
+	if err := exp.ExportTraces(context.Background(), TracesFromSpans(sdkSpans(t, 2))); err != nil {
 		t.Fatalf("second export: %v", err)
 	}
 	_ = exp.Shutdown(context.Background())
@@ -111,7 +111,7 @@ func TestAgentOpsKeyNeverInErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = exp.ExportSpans(context.Background(), sdkSpans(t, 1))
+	err = exp.ExportTraces(context.Background(), TracesFromSpans(sdkSpans(t, 1)))
 	if err == nil {
 		t.Fatal("export with a refused key succeeded")
 	}

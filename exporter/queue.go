@@ -91,6 +91,8 @@ type Sender struct {
 	q        [3]signalQueue
 	closed   bool
 	inFlight int
+	// held keeps the consumers waiting until Release or Close (Hold).
+	held bool
 
 	cutCtx context.Context
 	cut    context.CancelFunc
@@ -231,6 +233,10 @@ func (s *Sender) take() (sig Signal, work []item, ok bool) {
 	for {
 		if s.cutCtx.Err() != nil {
 			return 0, nil, false
+		}
+		if s.held && !s.closed {
+			s.wake.Wait()
+			continue
 		}
 		for _, sg := range Signals {
 			q := &s.q[sg]

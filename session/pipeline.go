@@ -72,6 +72,9 @@ type Pipeline struct {
 	// then on the exporters no longer count on it.
 	journalBroken atomic.Bool
 	spillLimit    int64
+	// held are the senders of exporters that send once the session is
+	// counted (see heldSender).
+	held []heldSender
 
 	// Warnings are problems with exporters our environment asked for;
 	// those exporters are left out rather than failing the run.
@@ -129,6 +132,10 @@ func NewPipeline(ctx context.Context, cfg PipelineConfig) (*Pipeline, error) {
 		q.Retry = cfg.Settings.Retry
 		snd := exporter.NewSender(w.spec, w.spec.String(), exp, q)
 		snd.Source = w.source
+		if ce, ok := exp.(countedExporter); ok {
+			snd.Hold()
+			p.held = append(p.held, heldSender{snd, ce})
+		}
 		p.senders = append(p.senders, snd)
 		p.sources = append(p.sources, w.source)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -102,6 +103,11 @@ type Options struct {
 	// Tags are AgentOps tags: agentops.tags on the session span and in the
 	// child's resource.
 	Tags []string
+	// AgentOps, when set, is the session's AgentOps exporter: the child's
+	// own AgentOps SDK is then pointed at the session (AGENTOPS_API_ENDPOINT,
+	// AGENTOPS_EXPORTER_ENDPOINT), which answers its key exchange and
+	// forwards its log upload, so its spans join the session.
+	AgentOps AgentOpsExport
 	// Mode, KillAfter and TailBytes are passed to the runner: see
 	// runner.Config.
 	Mode      runner.Mode
@@ -127,6 +133,8 @@ type Session struct {
 	receiver *receiver.Receiver
 	budget   *budgetWatch // nil without limits
 	proxy    *capture.Proxy
+	// agentOps answers the child's AgentOps SDK; nil without Options.AgentOps.
+	agentOps *agentOpsStandIn
 }
 
 // New prepares a session: an id and its TracerProvider. Nothing runs yet.
@@ -160,6 +168,9 @@ func New(opts Options) (*Session, error) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
 	s.sink = newSink(opts.Consumers, opts.Prices)
+	if opts.AgentOps != nil {
+		s.agentOps = &agentOpsStandIn{relay: opts.AgentOps, uses: s.sink.noteSpanUses()}
+	}
 	if opts.Budget.Any() {
 		s.budget = newBudgetWatch(opts.Budget, opts.OnBudget, s.sink, opts.BudgetNotify)
 	}
@@ -193,6 +204,11 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		token = newToken()
 		rcfg.Token = token
 	}
+	aoStandIn := s.agentOps
+	if aoStandIn != nil {
+		aoStandIn.token = token
+		rcfg.Routes = aoStandIn.routes()
+	}
 	s.receiver = receiver.New(rcfg, s.sink)
 	if err := s.receiver.Start(ctx); err != nil {
 		_ = s.tp.Shutdown(context.Background())
@@ -222,6 +238,9 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	}
 	sc := root.SpanContext()
 	rec.TraceID, rec.RootSpanID = sc.TraceID().String(), sc.SpanID().String()
+	if aoStandIn != nil {
+		aoStandIn.setTrace(pcommon.TraceID(sc.TraceID()))
+	}
 
 	baseURLs := s.startCapture(ctx, spanCtx, rec)
 	facts := envinject.Facts{
@@ -236,6 +255,9 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	}
 	if token != "" {
 		facts.Headers = map[string]string{"Authorization": "Bearer " + token}
+	}
+	if aoStandIn != nil {
+		facts.AgentOpsEndpoint = rec.Endpoint
 	}
 	childEnv := envinject.ChildEnv(s.opts.Env, facts)
 	rec.InjectedEnv = changedNames(s.opts.Env, childEnv)
@@ -313,6 +335,10 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		root.SetStatus(codes.Error, rec.EndReason)
 	case rec.EndState == record.Success:
 		root.SetStatus(codes.Ok, "")
+	}
+	if aoStandIn != nil {
+		// The counting is final (fill): the AgentOps exporter may send.
+		aoStandIn.counted(pcommon.TraceID(sc.TraceID()), pcommon.SpanID(sc.SpanID()))
 	}
 	root.End(trace.WithTimestamp(rec.End))
 	return rec, nil

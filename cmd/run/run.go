@@ -295,8 +295,11 @@ func runRun(ctx context.Context, opts *Options) error {
 		// as a consumer, the child's.
 		SpanProcessors: pipe.SpanProcessors(),
 		Consumers:      pipe.Consumers(),
-		Resource:       opts.Export.resource(opts),
-		Tags:           opts.Export.Tags,
+		// The child's own AgentOps SDK joins the session when the session
+		// sends to AgentOps.
+		AgentOps: pipe.AgentOpsExport(),
+		Resource: opts.Export.resource(opts),
+		Tags:     opts.Export.Tags,
 
 		Mode:      childMode(opts),
 		KillAfter: killAfter(opts.KillAfter),
