@@ -32,6 +32,10 @@ func TestMain(m *testing.M) {
 		os.Exit(goSDKChild())
 	case "openaigo":
 		os.Exit(openAIGoChild())
+	case "agentopssdk":
+		os.Exit(agentOpsSDKChild())
+	case "aoconvention":
+		os.Exit(aoConventionChild())
 	}
 	dir, err := os.MkdirTemp("", "agentops-e2e-")
 	if err != nil {
