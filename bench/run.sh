@@ -3,7 +3,13 @@
 #
 #   bash bench/run.sh              # full run (a few minutes on 2 cores)
 #   BENCH_QUICK=1 bash bench/run.sh  # fewer runs and spans, for a quick look
+#   BENCH_ONLY=collector bash bench/run.sh  # only the side-by-side table (0.)
 #
+# 0. side by side       agentops and a real OpenTelemetry Collector
+#                       (bench/collector) receiving the same load at the same
+#                       moment, run after run: the all-LLM load and the
+#                       realistic mix, no store vs otlp→nop and store on vs
+#                       otlp→file; spans/s, CPU per span, peak RSS, ratios
 # 1. wrapper overhead   `agentops run -- true` vs `true` (hyperfine, /usr/bin/time)
 # 2. ingest throughput  spans/s through the embedded receiver and the whole
 #                       session path, 512-span batches from 4 concurrent clients
@@ -30,6 +36,7 @@ need() { # need COMMAND DEBIAN-PACKAGE
   fi
   command -v "$1" >/dev/null 2>&1 || { echo "bench: $1 is missing: install the Debian package $2" >&2; exit 1; }
 }
+ONLY=${BENCH_ONLY:-}
 need hyperfine hyperfine
 need jq jq
 [ -x /usr/bin/time ] || need /usr/bin/time time
@@ -41,6 +48,7 @@ go build -o "$BIN/loadgen" ./bench/loadgen
 go build -o "$BIN/exitlat" ./bench/exitlat
 A="$BIN/agentops"
 L="$BIN/loadgen"
+C=$(bash bench/collector/build.sh)
 
 # The local store must not write into the user's history (and is emptied
 # after every measurement: a 1M-span session stores some 700 MB).
@@ -48,9 +56,9 @@ export AGENTOPS_STORE="$OUT/store"
 export NO_COLOR=1
 
 if [ "$QUICK" = 1 ]; then
-  HF_RUNS=50 RSS_RUNS=5 TP_RUNS=1 TP_SPANS=300000 MEM_SPANS="100000 1000000" LAT_RUNS=10
+  HF_RUNS=50 RSS_RUNS=5 TP_RUNS=1 TP_SPANS=300000 MEM_SPANS="100000 1000000" LAT_RUNS=10 CMP_RUNS=3 CMP_SPANS=300000
 else
-  HF_RUNS=300 RSS_RUNS=21 TP_RUNS=3 TP_SPANS=1000000 MEM_SPANS="100000 1000000 10000000" LAT_RUNS=30
+  HF_RUNS=300 RSS_RUNS=21 TP_RUNS=3 TP_SPANS=1000000 MEM_SPANS="100000 1000000 10000000" LAT_RUNS=30 CMP_RUNS=5 CMP_SPANS=1000000
 fi
 
 kv() { # kv KEY LINE: the value of KEY=value in LINE
@@ -62,6 +70,65 @@ mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
 rows=()
 row() { rows+=("| $1 | $2 | $3 |"); }
 
+# 0. Side by side with the Collector --------------------------------------------
+# Each run sends the same load (CMP_SPANS spans in 512-span OTLP/HTTP protobuf
+# requests from 4 clients) to agentops and then to the Collector, so both meet
+# the same machine; the table shows medians over CMP_RUNS runs and their
+# ratios. CPU per span is the receiving process's user+system time during the
+# load (/proc), which depends less on what else the machine runs than spans/s.
+# Peak RSS is agentops' whole life (/usr/bin/time) and the Collector's VmHWM
+# when the load ends.
+cmp_rows=()
+free_port() { # a TCP port nobody listens on
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+collector_once() { # collector_once CONFIG MIX: one loadgen line against a fresh Collector
+  local cfg=$1 mix=$2 http grpc pid line
+  http=$(free_port) grpc=$(free_port)
+  OTELCOL_HTTP=127.0.0.1:$http OTELCOL_GRPC=127.0.0.1:$grpc OTELCOL_FILE="$OUT/otelcol-spans.jsonl" \
+    "$C" --config "bench/collector/$cfg.yaml" >"$OUT/otelcol-$cfg.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$http") 2>/dev/null && break; sleep 0.05; done
+  line=$(OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$http "$L" -spans "$CMP_SPANS" -clients 4 -batch 512 -mix "$mix" -pid "$pid") || line=""
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  rm -f "$OUT/otelcol-spans.jsonl"
+  echo "$line"
+}
+agentops_once() { # agentops_once MIX FLAGS...: one loadgen line with time_maxrss_kib
+  local mix=$1 line rss; shift
+  line=$($TIME -f 'time_maxrss_kib=%M' -o "$OUT/cmp-time.txt" "$A" run "$@" -- "$L" -spans "$CMP_SPANS" -clients 4 -batch 512 -mix "$mix" 2>"$OUT/cmp-agentops.err") || line=""
+  rss=$(sed -n 's/.*time_maxrss_kib=\([0-9]*\).*/\1/p' "$OUT/cmp-time.txt")
+  rm -rf "$AGENTOPS_STORE"
+  echo "$line time_maxrss_kib=$rss"
+}
+compare() { # compare MIX "AGENTOPS FLAGS" COLLECTOR-CONFIG LABEL
+  local mix=$1 flags=$2 cfg=$3 label=$4 i a c
+  : >"$OUT/cmp-$mix-$cfg.txt"
+  for i in $(seq "$CMP_RUNS"); do
+    echo "0/4 side by side, $label, run $i/$CMP_RUNS ..." >&2
+    # shellcheck disable=SC2086 # flags are words
+    a=$(agentops_once "$mix" $flags)
+    c=$(collector_once "$cfg" "$mix")
+    echo "agentops $a" >>"$OUT/cmp-$mix-$cfg.txt"
+    echo "collector $c" >>"$OUT/cmp-$mix-$cfg.txt"
+  done
+  med() { grep "^$1 " "$OUT/cmp-$mix-$cfg.txt" | sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" | median; }
+  local a_sps a_cpu a_rss c_sps c_cpu c_rss
+  a_sps=$(med agentops spans_per_s) a_cpu=$(med agentops parent_cpu_us_per_span) a_rss=$(med agentops time_maxrss_kib)
+  c_sps=$(med collector spans_per_s) c_cpu=$(med collector parent_cpu_us_per_span) c_rss=$(med collector parent_hwm_kib)
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b+0 == 0) print "n/a"; else printf "%.2f", a/b}'; }
+  cmp_rows+=("| $label | $(awk -v r="$a_sps" 'BEGIN {printf "%.0fk", r/1000}') · $a_cpu µs · $(mib "$a_rss") MiB | $(awk -v r="$c_sps" 'BEGIN {printf "%.0fk", r/1000}') · $c_cpu µs · $(mib "$c_rss") MiB | **$(ratio "$a_sps" "$c_sps") · $(ratio "$a_cpu" "$c_cpu") · $(ratio "$a_rss" "$c_rss")** |")
+}
+compare llm "--no-store" nop "all-LLM, no store vs otlp→nop"
+compare llm "" file "all-LLM, store on vs otlp→file (JSON)"
+compare realistic "--no-store" nop "realistic mix, no store vs otlp→nop"
+compare realistic "" file "realistic mix, store on vs otlp→file (JSON)"
+
+if [ "$ONLY" != collector ]; then
 # 1. Wrapper overhead ---------------------------------------------------------
 echo "1/4 wrapper overhead ($HF_RUNS runs each) ..." >&2
 hyperfine -N --style none --warmup 20 --runs "$HF_RUNS" --export-json "$OUT/overhead.json" \
@@ -136,14 +203,25 @@ for variant in "http/protobuf 0" "http/protobuf 512" "http/protobuf 100000" "grp
     "**$(kv summary_median_ms "$line") ms**, p90 $(kv summary_p90_ms "$line") ms" "≤ 50 ms"
 done
 
+fi # BENCH_ONLY
+
 # Report ------------------------------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 echo
 echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(go version | cut -d' ' -f3), Linux $(uname -r)," \
   "agentops $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%d)."
 echo
-echo "| measure | result | target |"
-echo "|---|---|---|"
-printf '%s\n' "${rows[@]}"
+echo "Side by side with an OpenTelemetry Collector $("$C" --version 2>/dev/null | awk '{print $NF}') (bench/collector), $CMP_SPANS spans a run,"
+echo "512-span OTLP/HTTP protobuf requests from 4 clients, medians of $CMP_RUNS runs made one after the other:"
+echo
+echo "| load | agentops: spans/s · CPU per span · peak RSS | Collector | ratio |"
+echo "|---|---|---|---|"
+printf '%s\n' "${cmp_rows[@]}"
+if [ "$ONLY" != collector ]; then
+  echo
+  echo "| measure | result | target |"
+  echo "|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+fi
 echo
 echo "raw outputs: $OUT" >&2

@@ -3,8 +3,14 @@ package session
 import (
 	"context"
 	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 
 	"github.com/agentops-dev/agentops/bench/spangen"
+	"github.com/agentops-dev/agentops/pricing"
+	"github.com/agentops-dev/agentops/receiver"
+	"github.com/agentops-dev/agentops/store"
 )
 
 // BenchmarkSinkConsumeTraces is the session's share of every export: a
@@ -29,5 +35,56 @@ func BenchmarkSinkConsumeTraces(b *testing.B) {
 			b.ReportMetric(float64(b.N*512)/b.Elapsed().Seconds(), "spans/s")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*512), "ns/span")
 		})
+	}
+}
+
+// BenchmarkIngest is the whole of agentops' work for one 512-span OTLP/HTTP
+// protobuf export but the HTTP exchange: decode, events, counting with the
+// price table, and with the store on, the line in spans.jsonl. It is the
+// benchmark of the side-by-side figures (bench/run.sh); its CPU profile is
+// where the time goes.
+func BenchmarkIngest(b *testing.B) {
+	for _, mix := range []string{"realistic", "llm"} {
+		for _, stored := range []bool{false, true} {
+			name := mix + "/no-store"
+			if stored {
+				name = mix + "/store"
+			}
+			b.Run(name, func(b *testing.B) {
+				var consumers []receiver.Sink
+				if stored {
+					w := store.Open(b.TempDir()).NewWriter()
+					if err := w.Begin(store.Meta{ID: "bench", Start: time.Now()}); err != nil {
+						b.Fatal(err)
+					}
+					defer func() { _ = w.Discard() }()
+					consumers = append(consumers, w)
+				}
+				k := newSink(consumers, pricing.Default())
+				ctx := context.Background()
+				bodies := make([][]byte, 16)
+				for i := range bodies {
+					td := spangen.Traces(512, uint64(i), spangen.Mixes[mix])
+					var err error
+					if bodies[i], err = ptraceotlp.NewExportRequestFromTraces(td).MarshalProto(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportAllocs()
+				round := uint64(0)
+				for b.Loop() {
+					req := ptraceotlp.NewExportRequest()
+					if err := req.UnmarshalProto(bodies[round%uint64(len(bodies))]); err != nil {
+						b.Fatal(err)
+					}
+					spangen.Renumber(req.Traces(), round)
+					round++
+					if err := k.ConsumeTraces(ctx, req.Traces()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*512), "ns/span")
+			})
+		}
 	}
 }

@@ -123,7 +123,11 @@ func run(cfg config) error {
 		if cfg.protocol == "http/json" {
 			return errors.New("-unique needs protobuf: use http/protobuf or grpc")
 		}
-		ids = idOffsets(cfg, bodies)
+		raw := make([][]byte, len(bodies))
+		for i := range bodies {
+			raw[i] = bodies[i].body
+		}
+		ids = idOffsets(cfg, raw)
 	}
 	cpu0 := cpuTicks(cfg.pid)
 	var next atomic.Int64
@@ -134,15 +138,22 @@ func run(cfg config) error {
 		var wg sync.WaitGroup
 		for c := 0; c < cfg.clients; c++ {
 			wg.Go(func() {
+				var buf []byte
 				for {
 					i := next.Add(1) - 1
 					if i >= end {
 						next.Store(end)
 						return
 					}
-					body := bodies[i%int64(len(bodies))]
+					b := bodies[i%int64(len(bodies))]
+					var body []byte
 					if cfg.unique {
-						body = stamp(body, ids[i%int64(len(bodies))], uint32(i))
+						body = stamp(b.body, ids[i%int64(len(bodies))], uint32(i))
+					} else {
+						// New trace, span and parent ids every round: a
+						// session counts a span it already has once.
+						buf = renumber(buf, b.body, b.ids, uint64(i/int64(len(bodies))))
+						body = buf
 					}
 					if err := send(c, body); err != nil {
 						errs[c] = err
@@ -237,22 +248,31 @@ func cpuTicks(pid int) int64 {
 	return utime + stime
 }
 
+// encodedBatch is one batch encoded for sending, and where its ids are.
+type encodedBatch struct {
+	body []byte
+	ids  []idRef
+}
+
 // encode builds the batches once, so that sending costs the client as little
-// as possible and the measurement is of the receiver.
-func encode(cfg config) ([][]byte, error) {
+// as possible (a copy with new ids) and the measurement is of the receiver.
+func encode(cfg config) ([]encodedBatch, error) {
 	n := min(cfg.variants, (cfg.spans+cfg.batch-1)/cfg.batch)
-	bodies := make([][]byte, n)
+	bodies := make([]encodedBatch, n)
 	for i := range bodies {
-		req := ptraceotlp.NewExportRequestFromTraces(spangen.Traces(cfg.batch, uint64(i), cfg.mix))
+		td := spangen.Traces(cfg.batch, uint64(i), cfg.mix)
+		req := ptraceotlp.NewExportRequestFromTraces(td)
 		var err error
-		if cfg.protocol == "http/json" {
-			bodies[i], err = req.MarshalJSON()
+		json := cfg.protocol == "http/json"
+		if json {
+			bodies[i].body, err = req.MarshalJSON()
 		} else {
-			bodies[i], err = req.MarshalProto()
+			bodies[i].body, err = req.MarshalProto()
 		}
 		if err != nil {
 			return nil, fmt.Errorf("encode batch: %w", err)
 		}
+		bodies[i].ids = findIDs(td, bodies[i].body, json)
 	}
 	return bodies, nil
 }

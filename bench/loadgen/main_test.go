@@ -20,6 +20,7 @@ type countSink struct {
 	mu    sync.Mutex
 	spans int
 	llm   int
+	ids   map[[24]byte]bool
 }
 
 func (s *countSink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
@@ -27,7 +28,15 @@ func (s *countSink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 	defer s.mu.Unlock()
 	s.spans += td.SpanCount()
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	if s.ids == nil {
+		s.ids = map[[24]byte]bool{}
+	}
 	for i := 0; i < spans.Len(); i++ {
+		var id [24]byte
+		tid, sid := spans.At(i).TraceID(), spans.At(i).SpanID()
+		copy(id[:16], tid[:])
+		copy(id[16:], sid[:])
+		s.ids[id] = true
 		if _, ok := spans.At(i).Attributes().Get("gen_ai.request.model"); ok {
 			s.llm++
 		}
@@ -43,6 +52,11 @@ func TestLoadgenDeliversEverySpan(t *testing.T) {
 	for _, protocol := range []string{"http/protobuf", "http/json", "grpc"} {
 		t.Run(strings.ReplaceAll(protocol, "/", "-"), func(t *testing.T) {
 			sink := deliver(t, config{spans: 3000, batch: 256, clients: 3, variants: 2, protocol: protocol, mix: spangen.DefaultMix})
+			// 12 batches from 2 encoded ones, and still 3072 distinct
+			// spans: a session would count a span sent again once.
+			if len(sink.ids) != 3072 {
+				t.Fatalf("%d distinct (trace id, span id) among 3072 spans, want all distinct", len(sink.ids))
+			}
 			if sink.llm < 3072/20 || sink.llm > 3072/2 {
 				t.Fatalf("%d of the spans are LLM calls: the batches are not realistic", sink.llm)
 			}
