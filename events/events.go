@@ -62,6 +62,18 @@ type Event struct {
 	Action *Action `json:"action,omitempty"`
 	Agent  *Agent  `json:"agent,omitempty"`
 	Error  *Error  `json:"error,omitempty"`
+
+	// spanKey is SpanID as a number, set by FromSpan so that the counting
+	// rules need not parse the hex again; 0 means "parse SpanID".
+	spanKey uint64
+}
+
+// key is the event's span id as Lineage knows it.
+func (e *Event) key() uint64 {
+	if e.spanKey != 0 {
+		return e.spanKey
+	}
+	return hexID(e.SpanID)
 }
 
 // Duration is the event's wall time.
@@ -138,6 +150,10 @@ type LLM struct {
 	// zero. Set by Finish on leaf calls; the span's own reason (the
 	// capture proxy's agentops.capture.usage_missing) when it gives one.
 	UsageMissing string `json:"usage_missing,omitempty"`
+	// InvalidValues counts the token counts and costs the source reported
+	// that cannot be true (negative, not finite, or absurdly large, see
+	// MaxTokens and MaxCostUSD): they were read as absent.
+	InvalidValues int `json:"invalid_values,omitempty"`
 }
 
 // reportsUsage reports whether the span states what the call consumed.

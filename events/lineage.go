@@ -14,20 +14,79 @@ import (
 // spans costs about 40 MB); span ids are random 64-bit numbers, unique enough
 // without their trace id. The zero value is ready to use; it is not safe for
 // concurrent use.
+//
+// Parents that form a cycle (a misbehaving SDK's ids: A's parent is B and
+// B's is A) are no tree: the span whose parent would close a cycle, and
+// every span on it, is kept as a root, so each is counted as a leaf rather
+// than as a wrapper of the others.
 type Lineage struct {
 	parent map[uint64]uint64
+	// cycleSpans counts the spans whose parent was dropped to break a cycle.
+	cycleSpans int
 }
+
+// maxDepth bounds every walk up a lineage: the cost of a span is bounded
+// however its ids were made.
+const maxDepth = 4096
 
 // Add records a span and its parent (empty for a root span).
 func (l *Lineage) Add(span, parent pcommon.SpanID) {
+	l.add(id64(span), id64(parent))
+}
+
+func (l *Lineage) add(id, p uint64) {
 	if l.parent == nil {
 		l.parent = make(map[uint64]uint64)
 	}
-	l.parent[id64(span)] = id64(parent)
+	if p != 0 && l.closesCycle(id, p) {
+		l.breakCycle(id, p)
+		p = 0
+	}
+	l.parent[id] = p
+}
+
+// closesCycle reports whether giving id the parent p makes a cycle: id is
+// p itself or above it. Only a span someone already names as parent can
+// be above p, and p must have arrived: the walk is short or none.
+func (l *Lineage) closesCycle(id, p uint64) bool {
+	if id == p {
+		return true
+	}
+	up := p
+	for range maxDepth {
+		next, ok := l.parent[up]
+		if !ok || next == 0 {
+			return false
+		}
+		if next == id {
+			return true
+		}
+		up = next
+	}
+	return false
+}
+
+// breakCycle makes every span on the cycle that id → p would close a root.
+func (l *Lineage) breakCycle(id, p uint64) {
+	l.cycleSpans++ // id itself
+	up := p
+	for range maxDepth {
+		if up == id || up == 0 {
+			return
+		}
+		next := l.parent[up]
+		l.parent[up] = 0
+		l.cycleSpans++
+		up = next
+	}
 }
 
 // Len is the number of spans recorded.
 func (l *Lineage) Len() int { return len(l.parent) }
+
+// CycleSpans counts the spans whose parent was dropped because it made a
+// cycle: each was counted as a root.
+func (l *Lineage) CycleSpans() int { return l.cycleSpans }
 
 // Missing counts the distinct parents that spans refer to but that never
 // arrived, not counting the ids in known (such as the session's root span,
@@ -52,11 +111,15 @@ func (l *Lineage) Missing(known ...string) int {
 }
 
 // ancestors calls f with each ancestor of the span with hex id span,
-// nearest first, until f returns false. A bounded walk: ids from a
-// misbehaving SDK may form a cycle.
+// nearest first, until f returns false.
 func (l *Lineage) ancestors(span string, f func(id uint64) bool) {
-	id := hexID(span)
-	for range 4096 {
+	l.ancestorsOf(hexID(span), f)
+}
+
+// ancestorsOf is ancestors of the span with id id. A bounded walk, though
+// Add keeps cycles out.
+func (l *Lineage) ancestorsOf(id uint64, f func(id uint64) bool) {
+	for range maxDepth {
 		p, ok := l.parent[id]
 		if !ok || p == 0 || !f(p) {
 			return

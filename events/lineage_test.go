@@ -29,14 +29,48 @@ func TestLineageMissing(t *testing.T) {
 	}
 }
 
-func TestLineageCycleEnds(t *testing.T) {
-	var l Lineage
-	l.Add(sid(1), sid(2))
-	l.Add(sid(2), sid(1))
-	steps := 0
-	l.ancestors(sid(1).String(), func(uint64) bool { steps++; return true })
-	if steps == 0 || steps > 4096 {
-		t.Errorf("walked %d steps around a cycle", steps)
+// Parent ids that form a cycle are no tree: every span on the cycle becomes
+// a root (counted as a leaf), the spans hanging from it keep their parents.
+func TestLineageBreaksCycles(t *testing.T) {
+	cases := []struct {
+		name      string
+		edges     [][2]byte // span, parent, in arrival order
+		wantCycle int
+		roots     []byte
+	}{
+		{"two", [][2]byte{{1, 2}, {2, 1}}, 2, []byte{1, 2}},
+		{"self", [][2]byte{{1, 1}}, 1, []byte{1}},
+		{"three, a leaf below", [][2]byte{{9, 1}, {1, 2}, {2, 3}, {3, 1}}, 3, []byte{1, 2, 3}},
+		{"no cycle", [][2]byte{{1, 2}, {2, 3}, {3, 0}}, 0, []byte{3}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var l Lineage
+			for _, e := range c.edges {
+				var parent pcommon.SpanID
+				if e[1] != 0 {
+					parent = sid(e[1])
+				}
+				l.Add(sid(e[0]), parent)
+			}
+			if l.CycleSpans() != c.wantCycle {
+				t.Errorf("CycleSpans = %d, want %d", l.CycleSpans(), c.wantCycle)
+			}
+			for _, r := range c.roots {
+				steps := 0
+				l.ancestors(sid(r).String(), func(uint64) bool { steps++; return true })
+				if steps != 0 {
+					t.Errorf("span %d has %d ancestors, want it a root", r, steps)
+				}
+			}
+			if c.name == "three, a leaf below" {
+				var up []uint64
+				l.ancestors(sid(9).String(), func(id uint64) bool { up = append(up, id); return true })
+				if len(up) != 1 || up[0] != id64(sid(1)) {
+					t.Errorf("the leaf's ancestors = %x, want its parent only", up)
+				}
+			}
+		})
 	}
 }
 

@@ -225,7 +225,7 @@ func (le *logEvent) events(lr plog.LogRecord, name string) []Event {
 			ReasoningTokens:     integer(a, f.reasoning...),
 		}
 		normaliseUsage(l, le.usage)
-		if cost, ok := number(a, f.cost...); ok {
+		if cost, ok := anyNumber(a, f.cost...); ok {
 			l.CostUSD, l.CostSource = &cost, "log"
 		}
 		e.LLM = l

@@ -16,7 +16,11 @@ import (
 // FromSpan returns the events a span stands for: at most one LLM, tool,
 // action or agent event, plus an error event when the span's status is
 // ERROR. Plain spans (HTTP, database, ...) yield none.
-func FromSpan(span ptrace.Span) []Event {
+func FromSpan(span ptrace.Span) []Event { return AppendFromSpan(nil, span) }
+
+// AppendFromSpan appends the events of span (see FromSpan) to out: a
+// batch's events in one slice, not one slice a span.
+func AppendFromSpan(out []Event, span ptrace.Span) []Event {
 	attrs := span.Attributes()
 	base := Event{
 		Name:    span.Name(),
@@ -24,12 +28,12 @@ func FromSpan(span ptrace.Span) []Event {
 		SpanID:  span.SpanID().String(),
 		Start:   span.StartTimestamp().AsTime(),
 		End:     span.EndTimestamp().AsTime(),
+		spanKey: id64(span.SpanID()),
 	}
 	if !span.ParentSpanID().IsEmpty() {
 		base.ParentSpanID = span.ParentSpanID().String()
 	}
 	failed := span.Status().Code() == ptrace.StatusCodeError
-	var out []Event
 	if v, ok := attrs.Get("agentops.capture"); ok && v.AsString() == "true" {
 		base.Source = "capture"
 	}
@@ -164,13 +168,15 @@ func server(s string) string {
 
 // reportedCost is the cost the span states itself: a total, else the sum
 // of the parts it reports.
+// A cost that is not a finite number is still reported: sanitize counts it
+// as invalid.
 func reportedCost(a pcommon.Map) (float64, bool) {
-	if v, ok := number(a, fieldKeys.Cost...); ok {
+	if v, ok := anyNumber(a, fieldKeys.Cost...); ok {
 		return v, true
 	}
 	sum, any := 0.0, false
 	for _, key := range fieldKeys.CostParts {
-		if v, ok := number(a, key); ok {
+		if v, ok := anyNumber(a, key); ok {
 			sum, any = sum+v, true
 		}
 	}
@@ -361,10 +367,12 @@ func integer(m pcommon.Map, keys ...string) int64 {
 }
 
 // integerKey is integer, and also says which of keys it read.
+// A count that cannot be true (negative, not finite, beyond int64) is -1:
+// sanitize counts it as invalid and reads it as absent.
 func integerKey(m pcommon.Map, keys ...string) (int64, string) {
 	for _, k := range keys {
-		if f, ok := number(m, k); ok {
-			return int64(math.Round(f)), k
+		if f, ok := anyNumber(m, k); ok {
+			return tokenCount(f), k
 		}
 	}
 	return 0, ""
@@ -372,6 +380,16 @@ func integerKey(m pcommon.Map, keys ...string) (int64, string) {
 
 // number returns the first of keys present as a finite number.
 func number(m pcommon.Map, keys ...string) (float64, bool) {
+	for _, k := range keys {
+		if f, ok := anyNumber(m, k); ok && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+// anyNumber returns the first of keys present as a number, finite or not.
+func anyNumber(m pcommon.Map, keys ...string) (float64, bool) {
 	for _, k := range keys {
 		v, ok := get(m, k)
 		if !ok {
@@ -391,9 +409,7 @@ func number(m pcommon.Map, keys ...string) (float64, bool) {
 		default:
 			continue
 		}
-		if !math.IsNaN(f) && !math.IsInf(f, 0) {
-			return f, true
-		}
+		return f, true
 	}
 	return 0, false
 }

@@ -45,6 +45,14 @@ type Totals struct {
 	lastErrEnd time.Time
 	Models     []ModelTotals `json:"models,omitempty"`
 	Tools      []ToolTotals  `json:"tools,omitempty"`
+	// DuplicateSpans counts the spans received again (same trace and span
+	// id, as an SDK's retry of an export that had arrived sends them):
+	// counted once. CycleSpans counts the spans whose parent ids formed a
+	// cycle: counted as leaves. InvalidValues counts the token counts and
+	// costs dropped as impossible (see MaxTokens). Each is a warning.
+	DuplicateSpans int `json:"duplicate_spans,omitempty"`
+	CycleSpans     int `json:"cycle_spans,omitempty"`
+	InvalidValues  int `json:"invalid_values,omitempty"`
 }
 
 // ModelTotals is the usage of one model.
@@ -91,6 +99,9 @@ const UnknownModel = "(unknown model)"
 // Add counts one event. Wrapper LLM spans and propagated errors (see
 // Finish) are noted but not counted again.
 func (t *Totals) Add(e Event) {
+	if e.Kind == KindLLM && e.LLM != nil {
+		t.InvalidValues += e.LLM.InvalidValues
+	}
 	if e.SameAs != "" {
 		t.RepeatedEvents++
 		return
@@ -135,16 +146,18 @@ func (t *Totals) Add(e Event) {
 	}
 }
 
+// addLLM counts a call. Its numbers are bounded (see sanitize), and the
+// sums saturate: no session's totals wrap around.
 func (t *Totals) addLLM(l LLM) {
 	t.LLMCalls++
 	if l.UsageMissing != "" {
 		t.NoUsageCalls++
 	}
-	t.InputTokens += l.InputTokens
-	t.OutputTokens += l.OutputTokens
-	t.CacheReadTokens += l.CacheReadTokens
-	t.CacheCreationTokens += l.CacheCreationTokens
-	t.ReasoningTokens += l.ReasoningTokens
+	t.InputTokens = satAdd(t.InputTokens, l.InputTokens)
+	t.OutputTokens = satAdd(t.OutputTokens, l.OutputTokens)
+	t.CacheReadTokens = satAdd(t.CacheReadTokens, l.CacheReadTokens)
+	t.CacheCreationTokens = satAdd(t.CacheCreationTokens, l.CacheCreationTokens)
+	t.ReasoningTokens = satAdd(t.ReasoningTokens, l.ReasoningTokens)
 	name := first(l.Model(), UnknownModel)
 	i := slices.IndexFunc(t.Models, func(m ModelTotals) bool { return m.Model == name })
 	if i < 0 {
@@ -153,17 +166,17 @@ func (t *Totals) addLLM(l LLM) {
 	}
 	m := &t.Models[i]
 	m.Calls++
-	m.InputTokens += l.InputTokens
-	m.OutputTokens += l.OutputTokens
-	m.CacheReadTokens += l.CacheReadTokens
-	m.ReasoningTokens += l.ReasoningTokens
+	m.InputTokens = satAdd(m.InputTokens, l.InputTokens)
+	m.OutputTokens = satAdd(m.OutputTokens, l.OutputTokens)
+	m.CacheReadTokens = satAdd(m.CacheReadTokens, l.CacheReadTokens)
+	m.ReasoningTokens = satAdd(m.ReasoningTokens, l.ReasoningTokens)
 	if l.CostUSD == nil {
 		t.UnpricedCalls++
 		m.UnpricedCalls++
 		return
 	}
-	t.CostUSD += *l.CostUSD
-	m.CostUSD += *l.CostUSD
+	t.CostUSD = satAddUSD(t.CostUSD, *l.CostUSD)
+	m.CostUSD = satAddUSD(m.CostUSD, *l.CostUSD)
 }
 
 func (t *Totals) addTool(tl Tool, d time.Duration) {
@@ -209,10 +222,13 @@ func Finish(evs []Event, lin *Lineage, p Pricer) Totals {
 	if lin == nil {
 		lin = &Lineage{}
 	}
+	for i := range evs {
+		sanitize(&evs[i])
+	}
 	markWrappers(evs, lin)
 	markPropagated(evs, lin)
 	markRepeats(evs, lin, nil)
-	var t Totals
+	t := Totals{CycleSpans: lin.CycleSpans()}
 	for i := range evs {
 		t.addFinished(&evs[i], p)
 	}
@@ -233,64 +249,20 @@ func (t *Totals) addFinished(e *Event, p Pricer) {
 		if l.Time.IsZero() {
 			l.Time = e.Start
 		}
-		if usd, ok := p.Price(l); ok {
+		if usd, ok := p.Price(l); ok && validCost(usd) {
 			e.LLM.CostUSD, e.LLM.CostSource = &usd, "table"
 		}
 	}
 	t.Add(*e)
 }
 
+// markWrappers applies the wrapper rules to evs, all of a session.
 func markWrappers(evs []Event, lin *Lineage) {
-	llm := map[uint64]*LLM{}
+	var w wrappers
 	for i := range evs {
-		// A log event's span id is the span it was logged in: it is no
-		// span of the tree (correlate.go matches it to its call).
-		if evs[i].Kind == KindLLM && evs[i].LLM != nil && evs[i].Source != "log" {
-			llm[hexID(evs[i].SpanID)] = evs[i].LLM
-		}
+		w.addCall(&evs[i], lin)
 	}
-	if len(llm) < 2 {
-		return
-	}
-	// What each LLM span has below it: any LLM span, one reporting usage.
-	llmBelow, usageBelow := map[*LLM]bool{}, map[*LLM]bool{}
-	for i := range evs {
-		if evs[i].Kind != KindLLM || evs[i].LLM == nil || evs[i].Source == "log" {
-			continue
-		}
-		usage := evs[i].LLM.reportsUsage()
-		lin.ancestors(evs[i].SpanID, func(id uint64) bool {
-			if up, ok := llm[id]; ok {
-				llmBelow[up] = true
-				usageBelow[up] = usageBelow[up] || usage
-			}
-			return true
-		})
-	}
-	// A wrapper repeats usage reported below it, or reports none itself
-	// and has the call below it.
-	for _, l := range llm {
-		if usageBelow[l] || (!l.reportsUsage() && llmBelow[l]) {
-			l.Wrapper = true
-		}
-	}
-	// A span without usage below the span that reports the call's usage
-	// (a provider span whose instrumentation missed a streamed response's
-	// usage, under a framework span that has it) repeats that call: the
-	// call is counted once, with the usage, never as a silent zero.
-	for i := range evs {
-		l := evs[i].LLM
-		if evs[i].Kind != KindLLM || l == nil || l.Wrapper || l.reportsUsage() || evs[i].Source == "log" {
-			continue
-		}
-		lin.ancestors(evs[i].SpanID, func(id uint64) bool {
-			if up, ok := llm[id]; ok && !up.Wrapper && up.reportsUsage() {
-				l.Duplicate = true
-				return false
-			}
-			return true
-		})
-	}
+	w.markWrappers(evs, lin)
 }
 
 func markPropagated(evs []Event, lin *Lineage) {
@@ -299,7 +271,7 @@ func markPropagated(evs []Event, lin *Lineage) {
 	spanErrs := map[uint64]*Error{}
 	for i := range evs {
 		if evs[i].Kind == KindError && evs[i].Error != nil && evs[i].Error.Source == "span" {
-			spanErrs[hexID(evs[i].SpanID)] = evs[i].Error
+			spanErrs[evs[i].key()] = evs[i].Error
 		}
 	}
 	if len(spanErrs) == 0 {
@@ -313,11 +285,11 @@ func markPropagated(evs []Event, lin *Lineage) {
 		if e.Source != "span" {
 			// A log record of the error its span (or an enclosing one)
 			// also ended with: the span's error is the one counted.
-			if up, ok := spanErrs[hexID(evs[i].SpanID)]; ok && up.Message == e.Message {
+			if up, ok := spanErrs[evs[i].key()]; ok && up.Message == e.Message {
 				e.Propagated = true
 				continue
 			}
-			lin.ancestors(evs[i].SpanID, func(id uint64) bool {
+			lin.ancestorsOf(evs[i].key(), func(id uint64) bool {
 				if up, ok := spanErrs[id]; ok && up.Message == e.Message {
 					e.Propagated = true
 					return false
@@ -326,7 +298,7 @@ func markPropagated(evs []Event, lin *Lineage) {
 			})
 			continue
 		}
-		lin.ancestors(evs[i].SpanID, func(id uint64) bool {
+		lin.ancestorsOf(evs[i].key(), func(id uint64) bool {
 			if up, ok := spanErrs[id]; ok && up.Message == e.Message {
 				up.Propagated = true
 			}

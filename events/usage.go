@@ -23,7 +23,11 @@ type usageMeaning struct {
 // only if the input left the cache out. Instrumentations that pass
 // Anthropic's usage through under GenAI names (OpenLLMetry's, Strands on
 // Bedrock) are read right that way.
+//
+// Counts that cannot be true are dropped first (see sanitize), so that no
+// sum here overflows.
 func normaliseUsage(l *LLM, m usageMeaning) {
+	l.InvalidValues += dropInvalidTokens(l)
 	cache := l.CacheReadTokens + l.CacheCreationTokens
 	if cache > 0 && (m.inputExcludesCache || l.InputTokens < cache ||
 		(l.TotalTokens > 0 && l.TotalTokens == l.InputTokens+l.OutputTokens+cache)) {

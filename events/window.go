@@ -1,6 +1,10 @@
 package events
 
-import "go.opentelemetry.io/collector/pdata/pcommon"
+import (
+	"hash/maphash"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
 
 // Defaults of Window.
 const (
@@ -42,6 +46,12 @@ type Window struct {
 	lin Lineage
 	ids []uint64 // the window's spans, in arrival order
 	evs []Event  // the window's events, in arrival order
+	// wrappers is what each span has below it, kept as spans arrive.
+	wrappers wrappers
+	// seen are the spans received lately, to count a span sent again once.
+	seen recentSpans
+	// cycleRebuilds counts the times wrappers was rebuilt for a cycle.
+	cycleRebuilds int
 	// awaiting holds the parents of forgotten spans that had not arrived
 	// when their children were forgotten: missing, unless they arrive.
 	awaiting map[uint64]struct{}
@@ -51,6 +61,10 @@ type Window struct {
 	omitted  int
 }
 
+// maxCycleRebuilds bounds the work parent cycles cost a session: past it,
+// spans of later cycles may still be marked wrappers of each other.
+const maxCycleRebuilds = 64
+
 // maxAwaiting bounds Window.awaiting: past it, missing parents are
 // undercounted rather than costing memory.
 const maxAwaiting = 1 << 16
@@ -58,15 +72,45 @@ const maxAwaiting = 1 << 16
 // AddSpan records a span and its parent (empty for a root span).
 func (w *Window) AddSpan(span, parent pcommon.SpanID) {
 	id := id64(span)
-	w.lin.Add(span, parent)
+	cycles := w.lin.cycleSpans
+	w.lin.add(id, id64(parent))
+	if w.lin.cycleSpans != cycles && w.cycleRebuilds < maxCycleRebuilds {
+		// What the spans of the cycle passed up to each other is no longer
+		// below them: learn the window's tree again.
+		w.cycleRebuilds++
+		w.wrappers = wrappers{}
+		for i := range w.evs {
+			w.wrappers.addCall(&w.evs[i], &w.lin)
+		}
+	}
+	w.wrappers.addSpan(id, &w.lin)
 	w.ids = append(w.ids, id)
 	delete(w.awaiting, id)
 	w.slide()
 }
 
+// AddTraceSpan is AddSpan for a span that may have been received already:
+// an SDK that retries an export the server had in fact accepted sends its
+// spans again. It reports false, and records nothing, for a span (same
+// trace and span id) received among the last DedupeSpans spans: the caller
+// drops its events, and the span is counted once.
+func (w *Window) AddTraceSpan(trace pcommon.TraceID, span, parent pcommon.SpanID) bool {
+	if !w.seen.add(trace, span) {
+		w.totals.DuplicateSpans++
+		return false
+	}
+	w.AddSpan(span, parent)
+	return true
+}
+
 // AddEvents records events, from spans already added or from log records.
 func (w *Window) AddEvents(evs ...Event) {
+	n := len(w.evs)
 	w.evs = append(w.evs, evs...)
+	for i := n; i < len(w.evs); i++ {
+		sanitize(&w.evs[i])
+		w.wrappers.addCall(&w.evs[i], &w.lin)
+	}
 	w.slide()
 }
 
@@ -98,15 +142,12 @@ func (w *Window) Finish(known ...string) Result {
 		}
 	}
 	w.totals.Sort()
+	w.totals.CycleSpans = w.lin.CycleSpans()
 	return Result{Totals: w.totals, Events: w.kept, Omitted: w.omitted, MissingParents: missing}
 }
 
 func (w *Window) slide() {
-	size := w.Spans
-	if size <= 0 {
-		size = DefaultWindowSpans
-	}
-	if len(w.ids) >= size || len(w.evs) >= size {
+	if size := w.size(); len(w.ids) >= size || len(w.evs) >= size {
 		w.retire(len(w.ids)/2, len(w.evs)/2)
 	}
 }
@@ -144,14 +185,37 @@ func (w *Window) retire(nIDs, nEvs int) {
 	}
 	for _, id := range w.ids[:nIDs] {
 		delete(w.lin.parent, id)
+		w.wrappers.forget(id)
 	}
+	w.pruneWrappers()
 	w.ids = shift(w.ids, nIDs)
 	w.evs = shift(w.evs, nEvs)
 }
 
+// pruneWrappers bounds what the window knows of parents that never arrived
+// (kept so that a parent arriving late is still marked a wrapper): past
+// four windows' worth, it is forgotten.
+func (w *Window) pruneWrappers() {
+	if len(w.wrappers.m) <= 4*w.size() {
+		return
+	}
+	for id := range w.wrappers.m {
+		if _, ok := w.lin.parent[id]; !ok {
+			delete(w.wrappers.m, id)
+		}
+	}
+}
+
+func (w *Window) size() int {
+	if w.Spans <= 0 {
+		return DefaultWindowSpans
+	}
+	return w.Spans
+}
+
 // mark applies the session-wide rules to the events the window holds.
 func (w *Window) mark() {
-	markWrappers(w.evs, &w.lin)
+	w.wrappers.markWrappers(w.evs, &w.lin)
 	markPropagated(w.evs, &w.lin)
 	markRepeats(w.evs, &w.lin, &w.repeats)
 }
@@ -162,4 +226,44 @@ func shift[T any](s []T, n int) []T {
 	m := copy(s, s[n:])
 	clear(s[m:])
 	return s[:m]
+}
+
+// DedupeSpans is how many of the latest spans a Window remembers to count
+// a span sent again once: some 2.5 MB. An SDK retries an export within
+// seconds, well within it.
+const DedupeSpans = 1 << 17
+
+// recentSpans is the set of the last DedupeSpans spans' (trace id, span id),
+// as 64-bit hashes: random ids of a span never collide in practice, and the
+// seed is the process's own, so a child cannot make two spans collide on
+// purpose.
+type recentSpans struct {
+	seed maphash.Seed
+	ring []uint64
+	next int
+	set  map[uint64]struct{}
+}
+
+// add notes a span and reports whether it is new.
+func (r *recentSpans) add(trace pcommon.TraceID, span pcommon.SpanID) bool {
+	if r.set == nil {
+		r.seed = maphash.MakeSeed()
+		r.set = make(map[uint64]struct{})
+	}
+	var b [24]byte
+	copy(b[:16], trace[:])
+	copy(b[16:], span[:])
+	k := maphash.Bytes(r.seed, b[:])
+	if _, ok := r.set[k]; ok {
+		return false
+	}
+	if len(r.ring) < DedupeSpans {
+		r.ring = append(r.ring, k)
+	} else {
+		delete(r.set, r.ring[r.next])
+		r.ring[r.next] = k
+		r.next = (r.next + 1) % DedupeSpans
+	}
+	r.set[k] = struct{}{}
+	return true
 }

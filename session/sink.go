@@ -64,13 +64,25 @@ func (k *Sink) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 
 func (k *Sink) tallyTraces(td ptrace.Traces) {
 	// Converting is the costly part: done before taking the lock.
-	var evs []events.Event
-	events.EachSpan(td, func(sp ptrace.Span) { evs = append(evs, events.FromSpan(sp)...) })
+	n := td.SpanCount()
+	evs := make([]events.Event, 0, n)
+	ends := make([]int, 0, n) // span i's events are evs[ends[i-1]:ends[i]]
+	events.EachSpan(td, func(sp ptrace.Span) {
+		evs = events.AppendFromSpan(evs, sp)
+		ends = append(ends, len(evs))
+	})
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.spans += int64(td.SpanCount())
-	events.EachSpan(td, func(sp ptrace.Span) { k.window.AddSpan(sp.SpanID(), sp.ParentSpanID()) })
-	k.window.AddEvents(evs...)
+	k.spans += int64(n)
+	i, from := 0, 0
+	events.EachSpan(td, func(sp ptrace.Span) {
+		// A span received again (an SDK's retry) is counted once.
+		if k.window.AddTraceSpan(sp.TraceID(), sp.SpanID(), sp.ParentSpanID()) {
+			k.window.AddEvents(evs[from:ends[i]]...)
+		}
+		from = ends[i]
+		i++
+	})
 	k.signal()
 }
 

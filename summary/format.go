@@ -2,6 +2,7 @@ package summary
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -29,8 +30,15 @@ func formatInt(n int64) string {
 
 // formatUSD writes a cost with the precision a person needs: cents above a
 // dollar, four decimals below.
+// "<$0.0001" only ever means a cost between 0 and that; a negative or
+// impossible cost (the counting drops them, see events.MaxCostUSD) shows
+// as what it is.
 func formatUSD(usd float64) string {
 	switch {
+	case math.IsNaN(usd) || math.IsInf(usd, 0):
+		return "$?"
+	case usd < 0:
+		return "-" + formatUSD(-usd)
 	case usd == 0:
 		return "$0.00"
 	case usd < 0.0001:

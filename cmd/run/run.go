@@ -346,6 +346,7 @@ func runRun(ctx context.Context, opts *Options) error {
 		if rec.Capture != nil && rec.Capture.Error != "" {
 			fmt.Fprintln(opts.IO.ErrOut, "agentops:", rec.Capture.Error)
 		}
+		warnCounting(opts.IO.ErrOut, rec.Totals)
 	}
 	var diff *compare.Diff
 	if base != nil {
