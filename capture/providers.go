@@ -43,8 +43,13 @@ var Providers = []Provider{
 	{
 		Var: "GOOGLE_GEMINI_BASE_URL", Route: "gemini", System: "gcp.gemini", API: APIGemini,
 		Upstream: "https://generativelanguage.googleapis.com",
-		OnlyWith: []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"},
-		Why:      "Gemini CLI switches its auth to a gateway when GOOGLE_GEMINI_BASE_URL is set without an API key variable",
+		// Gemini CLI (0.61.0, tried) picks its "gateway" auth when the
+		// variable is set, and with only GEMINI_API_KEY and no auth
+		// chosen in its settings then refuses to run ("Invalid auth
+		// method selected"). A user who set the variable has an auth that
+		// works with it: only then is it pointed at the proxy.
+		OnlyWith: []string{"GOOGLE_GEMINI_BASE_URL"},
+		Why:      "set only when you set it yourself: Gemini CLI changes its auth when the variable appears (--capture-var GOOGLE_GEMINI_BASE_URL=gemini to capture anyway)",
 	},
 }
 

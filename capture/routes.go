@@ -64,7 +64,11 @@ func Plan(env []string, extra []Mapping) ([]Route, []Skip, error) {
 	for _, m := range extra {
 		p := Provider{Var: m.Var, Route: strings.ToLower(m.Var), System: m.API, API: m.API, Upstream: m.Upstream}
 		if i := indexVar(table, m.Var); i >= 0 {
+			// Asked for by name: the table's condition no longer applies.
 			p.Route, p.System = table[i].Route, table[i].System
+			if p.Upstream == "" {
+				p.Upstream = table[i].Upstream
+			}
 			table[i] = p
 			continue
 		}
@@ -77,7 +81,7 @@ func Plan(env []string, extra []Mapping) ([]Route, []Skip, error) {
 	var skips []Skip
 	for _, p := range table {
 		if len(p.OnlyWith) > 0 && !anySet(values, p.OnlyWith) {
-			skips = append(skips, Skip{p.Var, p.Why + " (set " + strings.Join(p.OnlyWith, " or ") + " to capture it)"})
+			skips = append(skips, Skip{p.Var, p.Why})
 			continue
 		}
 		r := Route{Provider: p}
