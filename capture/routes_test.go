@@ -15,9 +15,9 @@ func TestPlan(t *testing.T) {
 		err     string
 	}{
 		{
-			name: "defaults: OpenAI and Anthropic to their public endpoints; Gemini left alone",
-			env:  []string{"GEMINI_API_KEY=k"},
-			want: map[string]string{"OPENAI_BASE_URL": "https://api.openai.com/v1", "ANTHROPIC_BASE_URL": "https://api.anthropic.com"},
+			name:    "defaults: OpenAI and Anthropic to their public endpoints; Gemini left alone",
+			env:     []string{"GEMINI_API_KEY=k"},
+			want:    map[string]string{"OPENAI_BASE_URL": "https://api.openai.com/v1", "ANTHROPIC_BASE_URL": "https://api.anthropic.com"},
 			skipped: []string{"GOOGLE_GEMINI_BASE_URL"},
 		},
 		{
