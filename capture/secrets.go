@@ -2,7 +2,6 @@ package capture
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
 )
 
@@ -42,7 +41,7 @@ func secretsOf(r *http.Request) []string {
 
 // keyLike matches API keys as providers print them, masked or not
 // (sk-..., sk-ant-..., AIza...).
-var keyLike = regexp.MustCompile(`\b(sk-[A-Za-z0-9_*.\-]{3,}|AIza[0-9A-Za-z_\-]{20,})`)
+var keyLike = lazyRegexp(`\b(sk-[A-Za-z0-9_*.\-]{3,}|AIza[0-9A-Za-z_\-]{20,})`)
 
 // scrub removes the request's keys, and anything that looks like a key,
 // from s.
@@ -50,5 +49,5 @@ func scrub(s string, secrets []string) string {
 	for _, v := range secrets {
 		s = strings.ReplaceAll(s, v, "[redacted]")
 	}
-	return keyLike.ReplaceAllString(s, "[redacted]")
+	return keyLike().ReplaceAllString(s, "[redacted]")
 }

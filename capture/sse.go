@@ -3,7 +3,6 @@ package capture
 import (
 	"bytes"
 	"encoding/json"
-	"regexp"
 )
 
 // sseScanner splits a text/event-stream into events (WHATWG HTML, "9.2
@@ -107,7 +106,7 @@ func (s *sseScanner) end() {
 
 // usageNull matches the "usage":null member OpenAI adds to every chunk
 // of a stream asked for its usage, with the comma that joins it.
-var usageNull = regexp.MustCompile(`,\s*"usage"\s*:\s*null|"usage"\s*:\s*null\s*,?`)
+var usageNull = lazyRegexp(`,\s*"usage"\s*:\s*null|"usage"\s*:\s*null\s*,?`)
 
 // filterEvent is what the client receives of one event of an OpenAI chat
 // stream whose usage the proxy asked for: nothing of the usage chunk (no
@@ -130,7 +129,7 @@ func filterEvent(raw, data []byte) []byte {
 	if len(chunk.Choices) == 0 && len(chunk.Usage) > 0 && string(chunk.Usage) != "null" {
 		return nil
 	}
-	return usageNull.ReplaceAll(raw, nil)
+	return usageNull().ReplaceAll(raw, nil)
 }
 
 var compactUsageNull = []byte(`,"usage":null`)

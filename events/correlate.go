@@ -2,6 +2,7 @@ package events
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 )
 
@@ -40,9 +41,52 @@ const maxRemembered = 1 << 16
 
 // Repeats remembers the ids of the calls a Window has already counted, so
 // that a source reporting one of them after it left the window is not
-// counted again. The zero value is ready to use.
+// counted again. The zero value is ready to use. It keeps each id as a
+// seeded 64-bit hash and the counted event's span id (or log name) it
+// shares with that event: some 40 bytes a call.
 type Repeats struct {
-	counted map[string]string
+	seed    maphash.Seed
+	counted map[uint64]repeatRef
+}
+
+// repeatRef is what SameAs will say of a counted event (see eventRef),
+// made into a string only when a repeat arrives.
+type repeatRef struct {
+	log bool
+	id  string // the span id, or the log event's name
+}
+
+func (r repeatRef) String() string {
+	if r.log {
+		return "log " + r.id
+	}
+	return "span " + r.id
+}
+
+func refOf(e *Event) repeatRef {
+	if e.Source != "log" && e.SpanID != "" {
+		return repeatRef{id: e.SpanID}
+	}
+	return repeatRef{log: true, id: e.Name}
+}
+
+// hash is k's key in counted.
+func (r *Repeats) hash(k idKey) uint64 {
+	var h maphash.Hash
+	h.SetSeed(r.seed)
+	h.WriteString(string(k.kind))
+	h.WriteByte(k.which)
+	h.WriteString(k.id)
+	return h.Sum64()
+}
+
+// lookup returns the counted event an id names.
+func (r *Repeats) lookup(k idKey) (repeatRef, bool) {
+	if r == nil || r.counted == nil {
+		return repeatRef{}, false
+	}
+	ref, ok := r.counted[r.hash(k)]
+	return ref, ok
 }
 
 // remember notes the ids of a counted event.
@@ -50,14 +94,16 @@ func (r *Repeats) remember(e *Event) {
 	if e.SameAs != "" || !repeatable(e) {
 		return
 	}
-	for _, k := range idKeys(e) {
+	var buf [3]idKey
+	for _, k := range idKeys(e, &buf) {
 		if len(r.counted) >= maxRemembered {
 			return
 		}
 		if r.counted == nil {
-			r.counted = map[string]string{}
+			r.seed = maphash.MakeSeed()
+			r.counted = map[uint64]repeatRef{}
 		}
-		r.counted[k] = eventRef(e)
+		r.counted[r.hash(k)] = refOf(e)
 	}
 }
 
@@ -75,30 +121,31 @@ func repeatable(e *Event) bool {
 	return false
 }
 
-// idKeys are the keys of e's ids, by kind: a call's request id and an error
-// of that call's are not one event.
-func idKeys(e *Event) []string {
-	var keys []string
-	k := string(e.Kind) + "\x00"
+// idKey is one of an event's ids, with its kind: a call's request id and
+// an error of that call's are not one event.
+type idKey struct {
+	kind  Kind
+	which byte // 'q' request, 'r' response, 't' tool call
+	id    string
+}
+
+// idKeys are the keys of e's ids, in buf: no allocation per event.
+func idKeys(e *Event, buf *[3]idKey) []idKey {
+	keys := buf[:0]
 	if e.RequestID != "" {
-		keys = append(keys, k+"request\x00"+e.RequestID)
+		keys = append(keys, idKey{e.Kind, 'q', e.RequestID})
 	}
 	if e.ResponseID != "" {
-		keys = append(keys, k+"response\x00"+e.ResponseID)
+		keys = append(keys, idKey{e.Kind, 'r', e.ResponseID})
 	}
 	if e.ToolCallID != "" && e.Kind != KindLLM {
-		keys = append(keys, k+"tool\x00"+e.ToolCallID)
+		keys = append(keys, idKey{e.Kind, 't', e.ToolCallID})
 	}
 	return keys
 }
 
 // eventRef is what SameAs says of the counted event.
-func eventRef(e *Event) string {
-	if e.Source != "log" && e.SpanID != "" {
-		return "span " + e.SpanID
-	}
-	return "log " + e.Name
-}
+func eventRef(e *Event) string { return refOf(e).String() }
 
 // sourceRank orders the sources of one call: the agent's own span is
 // counted, else a captured call, else a log event.
@@ -123,11 +170,16 @@ func markRepeats(evs []Event, lin *Lineage, seen *Repeats) {
 		return
 	}
 	g := newGroups(len(evs))
-	byKey := map[string]int{}
-	spanCtx := map[string]int{} // kind + span id → the span event of that kind
+	byKey := make(map[idKey]int, len(cand))
+	type spanCtxKey struct {
+		kind Kind
+		span string
+	}
+	spanCtx := make(map[spanCtxKey]int, len(cand)) // the span event of a kind, by span id
+	var buf [3]idKey
 	for _, i := range cand {
 		e := &evs[i]
-		for _, k := range idKeys(e) {
+		for _, k := range idKeys(e, &buf) {
 			if j, ok := byKey[k]; ok {
 				g.union(i, j)
 			} else {
@@ -135,21 +187,31 @@ func markRepeats(evs []Event, lin *Lineage, seen *Repeats) {
 			}
 		}
 		if e.Source != "log" && e.SpanID != "" && e.Kind != KindError {
-			spanCtx[string(e.Kind)+e.SpanID] = i
+			spanCtx[spanCtxKey{e.Kind, e.SpanID}] = i
 		}
 	}
 	for _, i := range cand {
 		e := &evs[i]
 		if e.Source == "log" && e.SpanID != "" {
-			if j, ok := spanCtx[string(e.Kind)+e.SpanID]; ok {
+			if j, ok := spanCtx[spanCtxKey{e.Kind, e.SpanID}]; ok {
 				g.union(i, j)
 			}
 		}
 	}
 	sameUsage(evs, cand, lin, g)
+	// Most events are a group of one: settled as they are, without
+	// collecting them.
+	size := make([]int32, len(evs))
+	for _, i := range cand {
+		size[g.find(i)]++
+	}
 	members := map[int][]int{}
 	for _, i := range cand {
 		r := g.find(i)
+		if size[r] == 1 {
+			settle(evs, []int{i}, seen)
+			continue
+		}
 		members[r] = append(members[r], i)
 	}
 	for _, m := range members {
@@ -210,11 +272,12 @@ func differ(a, b string) bool { return a != "" && b != "" && a != b }
 // was counted already (it left the window), all of the group repeat it.
 func settle(evs []Event, m []int, seen *Repeats) {
 	if seen != nil && seen.counted != nil {
+		var buf [3]idKey
 		for _, i := range m {
-			for _, k := range idKeys(&evs[i]) {
-				if ref, ok := seen.counted[k]; ok {
+			for _, k := range idKeys(&evs[i], &buf) {
+				if ref, ok := seen.lookup(k); ok {
 					for _, j := range m {
-						evs[j].SameAs = ref
+						evs[j].SameAs = ref.String()
 					}
 					return
 				}

@@ -8,11 +8,14 @@ import (
 
 // Defaults of Window.
 const (
-	// DefaultWindowSpans is how many spans' lineage a Window holds: about
-	// a megabyte of ids, and the events of those spans. Finish applies the
-	// rules to a whole window: the bigger it is, the longer the session's
-	// end waits for its summary.
-	DefaultWindowSpans = 1 << 15
+	// DefaultWindowSpans is how many spans' lineage a Window holds, and
+	// the events of those spans: some 6 MB when every span is an LLM call.
+	// A span and the spans it wraps must arrive less than half of it
+	// apart (see Window): 4096 spans, where SDKs send a parent within a
+	// batch or two of its children. Finish applies the rules to a whole
+	// window: the bigger it is, the longer the session's end waits for its
+	// summary, and the more memory a session holds.
+	DefaultWindowSpans = 1 << 13
 	// DefaultKeepEvents is how many events a Window keeps for the record.
 	DefaultKeepEvents = 10_000
 )
@@ -229,9 +232,9 @@ func shift[T any](s []T, n int) []T {
 }
 
 // DedupeSpans is how many of the latest spans a Window remembers to count
-// a span sent again once: some 2.5 MB. An SDK retries an export within
+// a span sent again once: some 1.3 MB. An SDK retries an export within
 // seconds, well within it.
-const DedupeSpans = 1 << 17
+const DedupeSpans = 1 << 16
 
 // recentSpans is the set of the last DedupeSpans spans' (trace id, span id),
 // as 64-bit hashes: random ids of a span never collide in practice, and the

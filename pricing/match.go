@@ -208,7 +208,7 @@ type modelForm struct {
 // bedrockID is Amazon Bedrock's model id shape: an optional cross-region
 // inference prefix, the vendor, the model, a version suffix
 // (us.anthropic.claude-sonnet-4-5-20250929-v1:0).
-var bedrockID = regexp.MustCompile(`^(?:(?:us|eu|apac|au|jp|ca|us-gov|global)\.)?(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs)\.(.+?)(?:-v\d+(?::\d+)?)?(?::\d+)?$`)
+var bedrockID = lazyRegexp(`^(?:(?:us|eu|apac|au|jp|ca|us-gov|global)\.)?(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs)\.(.+?)(?:-v\d+(?::\d+)?)?(?::\d+)?$`)
 
 // forms lists the ways to read a model id, from the most to the least
 // literal. The feed's rules are written for the ids each provider's API
@@ -220,7 +220,7 @@ var bedrockID = regexp.MustCompile(`^(?:(?:us|eu|apac|au|jp|ca|us-gov|global)\.)
 func (f *feed) forms(ref string) []modelForm {
 	ref = strings.TrimPrefix(ref, "models/") // the Gemini API's resource names
 	out := []modelForm{{ref: ref}}
-	if m := bedrockID.FindStringSubmatch(ref); m != nil {
+	if m := bedrockID().FindStringSubmatch(ref); m != nil {
 		out[0].from, out[0].how = f.byID["aws"], "bedrock model id"
 	}
 	for rest := ref; ; {
@@ -237,7 +237,7 @@ func (f *feed) forms(ref string) []modelForm {
 		rest = after
 	}
 	last := out[len(out)-1].ref
-	if m := bedrockID.FindStringSubmatch(last); m != nil {
+	if m := bedrockID().FindStringSubmatch(last); m != nil {
 		// The model without Bedrock's region, vendor and version, as its
 		// vendor sells it.
 		out = append(out, modelForm{ref: m[2], from: f.providerNamed(m[1]), how: "bedrock model id, vendor " + m[1]})

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -34,7 +33,7 @@ func UpdateDir(stateRoot string) string { return filepath.Join(stateRoot, "price
 // the newest sorts last and a failed update never touches the others.
 const updateLayout = "20060102T150405Z"
 
-var updateName = regexp.MustCompile(`^genai-prices-(\d{8}T\d{6}Z)\.json$`)
+var updateName = lazyRegexp(`^genai-prices-(\d{8}T\d{6}Z)\.json$`)
 
 // DefaultUpdateTimeout bounds a price table download.
 const DefaultUpdateTimeout = 30 * time.Second
@@ -228,7 +227,7 @@ func updates(dir string) []string {
 	}
 	var names []string
 	for _, e := range ents {
-		if !e.IsDir() && updateName.MatchString(e.Name()) {
+		if !e.IsDir() && updateName().MatchString(e.Name()) {
 			names = append(names, e.Name())
 		}
 	}
@@ -238,7 +237,7 @@ func updates(dir string) []string {
 }
 
 func fetchedAt(name string) time.Time {
-	m := updateName.FindStringSubmatch(name)
+	m := updateName().FindStringSubmatch(name)
 	if m == nil {
 		return time.Time{}
 	}

@@ -86,8 +86,11 @@ func (w *Writer) Begin(m Meta) error {
 	}
 	// Not synced: an fsync at start-up costs every run a disk flush
 	// (milliseconds, tens on a busy disk) before the child may start, and
-	// session.json, written synced at the end, supersedes meta.json.
-	if err := writeFile(filepath.Join(path, MetaFile), m, false); err != nil {
+	// session.json, written synced at the end, supersedes meta.json. Nor
+	// written to a temporary file renamed into place: the directory is new
+	// and ours, the file one small write, and a reader that finds it
+	// missing or cut makes the same of both (see load).
+	if err := writeNew(filepath.Join(path, MetaFile), m); err != nil {
 		return err
 	}
 	w.mu.Lock()
@@ -261,6 +264,28 @@ func (w *Writer) Discard() error {
 		_ = jl.f.Close()
 	}
 	return os.RemoveAll(w.path)
+}
+
+// writeNew writes v as JSON to path, a file that must not exist yet, in
+// one write.
+func writeNew(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	_, err = f.Write(append(b, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	return nil
 }
 
 // writeFileAtomic writes v as JSON to a temporary file next to path, syncs

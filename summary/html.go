@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agentops-dev/agentops/events"
@@ -16,12 +17,15 @@ import (
 //go:embed report.html.tmpl
 var reportTemplate string
 
-// reportTmpl is parsed once; html/template escapes every value for its
-// context (text, attribute, CSS, JS), so prompts and tool output cannot
-// inject markup.
-var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"dur": spanDuration,
-}).Parse(reportTemplate))
+// reportTmpl is parsed once, when a report is first written (not at
+// start-up: every `agentops run` would pay for it); html/template escapes
+// every value for its context (text, attribute, CSS, JS), so prompts and
+// tool output cannot inject markup.
+var reportTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"dur": spanDuration,
+	}).Parse(reportTemplate))
+})
 
 // Report is what the HTML report shows of a session.
 type Report struct {
@@ -46,7 +50,7 @@ func RenderHTML(w io.Writer, r Report) error {
 	if r.Generated.IsZero() {
 		r.Generated = time.Now()
 	}
-	return reportTmpl.Execute(w, newReportView(r))
+	return reportTmpl().Execute(w, newReportView(r))
 }
 
 // reportView is the template's data: everything formatted, nothing for the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -35,9 +36,32 @@ func findIDs(td ptrace.Traces, body []byte, asHex bool) []idRef {
 		}
 	})
 	var refs []idRef
+	// The response and tool call ids spangen makes (chatcmpl-<16 hex>,
+	// call_<12 hex>) name one call too: their hex digits are rewritten
+	// like the span ids', in either encoding.
+	ptraceEach(td, func(sp ptrace.Span) {
+		for _, k := range []string{"gen_ai.response.id", "gen_ai.tool.call.id"} {
+			v, ok := sp.Attributes().Get(k)
+			if !ok {
+				continue
+			}
+			s := v.Str()
+			i := strings.LastIndexAny(s, "-_")
+			digits := s[i+1:]
+			if len(digits) < 2 || len(digits)%2 != 0 {
+				continue
+			}
+			if b, err := hex.DecodeString(digits); err == nil {
+				seen[string(b)] = -len(b) // hex digits in both encodings
+			}
+		}
+	})
 	for id, n := range seen {
-		needle := []byte(id)
-		if asHex {
+		needle, isHex := []byte(id), asHex
+		if n < 0 {
+			n, isHex = -n, true
+		}
+		if isHex {
 			needle = []byte(hex.EncodeToString(needle))
 		}
 		for off := 0; ; {
@@ -45,7 +69,7 @@ func findIDs(td ptrace.Traces, body []byte, asHex bool) []idRef {
 			if i < 0 {
 				break
 			}
-			refs = append(refs, idRef{off: off + i, n: n, hex: asHex})
+			refs = append(refs, idRef{off: off + i, n: n, hex: isHex})
 			off += i + len(needle)
 		}
 	}
@@ -58,15 +82,22 @@ func findIDs(td ptrace.Traces, body []byte, asHex bool) []idRef {
 func renumber(buf, body []byte, refs []idRef, round uint64) []byte {
 	buf = append(buf[:0], body...)
 	key := (round + 1) * 0x9e3779b97f4a7c15
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], key)
 	for _, r := range refs {
+		n := min(r.n, 8) // a trace id: its first 8 bytes
 		if r.hex {
 			var b [8]byte
-			_, _ = hex.Decode(b[:], buf[r.off:r.off+16])
-			binary.BigEndian.PutUint64(b[:], binary.BigEndian.Uint64(b[:])^key)
-			hex.Encode(buf[r.off:r.off+16], b[:])
+			_, _ = hex.Decode(b[:n], buf[r.off:r.off+2*n])
+			for i := range n {
+				b[i] ^= k[i]
+			}
+			hex.Encode(buf[r.off:r.off+2*n], b[:n])
 			continue
 		}
-		binary.BigEndian.PutUint64(buf[r.off:], binary.BigEndian.Uint64(buf[r.off:])^key)
+		for i := range n {
+			buf[r.off+i] ^= k[i]
+		}
 	}
 	return buf
 }

@@ -21,6 +21,7 @@ type countSink struct {
 	spans int
 	llm   int
 	ids   map[[24]byte]bool
+	resp  map[string]bool
 }
 
 func (s *countSink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
@@ -29,7 +30,7 @@ func (s *countSink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 	s.spans += td.SpanCount()
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
 	if s.ids == nil {
-		s.ids = map[[24]byte]bool{}
+		s.ids, s.resp = map[[24]byte]bool{}, map[string]bool{}
 	}
 	for i := 0; i < spans.Len(); i++ {
 		var id [24]byte
@@ -37,6 +38,9 @@ func (s *countSink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 		copy(id[:16], tid[:])
 		copy(id[16:], sid[:])
 		s.ids[id] = true
+		if v, ok := spans.At(i).Attributes().Get("gen_ai.response.id"); ok {
+			s.resp[v.Str()] = true
+		}
 		if _, ok := spans.At(i).Attributes().Get("gen_ai.request.model"); ok {
 			s.llm++
 		}
@@ -69,6 +73,10 @@ func TestLoadgenAllLLM(t *testing.T) {
 	sink := deliver(t, config{spans: 3000, batch: 256, clients: 3, variants: 2, protocol: "http/protobuf", mix: spangen.Mixes["llm"]})
 	if sink.llm != 3072 {
 		t.Fatalf("%d of 3072 spans are LLM calls, want all", sink.llm)
+	}
+	// Every call its own: a session counts a response id twice once.
+	if len(sink.resp) != 3072 {
+		t.Fatalf("%d distinct response ids among 3072 calls, want all distinct", len(sink.resp))
 	}
 }
 

@@ -191,9 +191,9 @@ func randSpanID(rnd *rand.Rand) pcommon.SpanID {
 }
 
 // Renumber gives every span of td new trace and span ids (parents kept
-// consistent), distinct for each round: a benchmark that sends the same
-// batch again and again would otherwise send the same spans again, which
-// a session counts once.
+// consistent) and new response and tool call ids, distinct for each round:
+// a benchmark that sends the same batch again and again would otherwise
+// send the same spans and calls again, which a session counts once.
 func Renumber(td ptrace.Traces, round uint64) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -206,6 +206,13 @@ func Renumber(td ptrace.Traces, round uint64) {
 				sp.SetSpanID(renumberSpan(sp.SpanID(), round))
 				if !sp.ParentSpanID().IsEmpty() {
 					sp.SetParentSpanID(renumberSpan(sp.ParentSpanID(), round))
+				}
+				// The provider's response id and the tool call id name
+				// one call: sent again, a session counts it once.
+				for _, k := range []string{"gen_ai.response.id", "gen_ai.tool.call.id"} {
+					if v, ok := sp.Attributes().Get(k); ok {
+						v.SetStr(fmt.Sprintf("%s-%x", v.Str(), roundKey(round)))
+					}
 				}
 			}
 		}
