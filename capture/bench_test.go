@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -113,6 +115,41 @@ func BenchmarkStream(b *testing.B) {
 					b.Fatal(fmt.Sprintf("read %d bytes, then %d", n, got))
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkFirstChunk is the time from sending a chat stream request to
+// reading its first event (time to first token as the client sees it,
+// with an upstream that answers at once), direct and through the proxy.
+func BenchmarkFirstChunk(b *testing.B) {
+	up := benchUpstream(b, 3)
+	p := benchProxy(b, up.URL)
+	body := `{"model":"gpt-4o-mini","stream":true,"messages":[]}`
+	for _, tt := range []struct{ name, url string }{
+		{"direct", up.URL + "/v1/chat/completions"},
+		{"proxy", p.URL("openai") + "/chat/completions"},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+			benchPost(b, client, tt.url, body)
+			var first time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				res, err := client.Post(tt.url, "application/json", strings.NewReader(body))
+				if err != nil {
+					b.Fatal(err)
+				}
+				line, err := bufio.NewReader(res.Body).ReadString('\n')
+				if err != nil || !strings.HasPrefix(line, "data: ") {
+					b.Fatalf("first line %q, %v", line, err)
+				}
+				first += time.Since(start)
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+			b.ReportMetric(float64(first.Microseconds())/float64(b.N), "µs-to-first-chunk")
 		})
 	}
 }

@@ -114,9 +114,12 @@ func New(cfg Config) *Proxy {
 	}
 	p.base, p.cancel = context.WithCancel(context.Background())
 	p.rp = &httputil.ReverseProxy{
-		Rewrite:        p.rewrite,
-		Transport:      cfg.Transport,
-		FlushInterval:  -1,
+		Rewrite:   p.rewrite,
+		Transport: cfg.Transport,
+		// 0: ReverseProxy flushes every read of a response that streams
+		// (text/event-stream, or no Content-Length) and buffers one whose
+		// length is known, which arrives whole anyway.
+		FlushInterval:  0,
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.errorHandler,
 		ErrorLog:       discardLog,
