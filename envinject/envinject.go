@@ -41,6 +41,8 @@ type Facts struct {
 	// SDK's key exchange and takes its spans, so they join the session
 	// instead of going around it to AgentOps.
 	AgentOpsEndpoint string
+	// NoAgentSwitches leaves out AgentSwitches (run --no-agent-telemetry).
+	NoAgentSwitches bool
 	// Defaults are set only when the parent environment has no value for them
 	// (for example OTEL_BSP_SCHEDULE_DELAY, so a child that exits without
 	// flushing has still sent most spans).
@@ -59,7 +61,6 @@ var overridden = []string{
 	"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL",
 	"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
 	"OTEL_TRACES_EXPORTER",
-	"OTEL_SDK_DISABLED",
 	"TRACEPARENT",
 	"TRACESTATE",
 	"OTEL_RESOURCE_ATTRIBUTES",
@@ -157,6 +158,135 @@ func ChildEnv(parent []string, f Facts) []string {
 	for _, k := range sortedKeys(f.Defaults) {
 		if _, set := inherited[k]; !set && !drop[k] {
 			add(k, f.Defaults[k])
+		}
+	}
+	if !f.NoAgentSwitches {
+		for _, sw := range AgentSwitches {
+			_, set := inherited[sw.Var]
+			if v := sw.switchValue(protocol); v != "" && !set && !drop[sw.Var] {
+				add(sw.Var, v)
+			}
+		}
+	}
+	return bypassProxy(out, inherited, f)
+}
+
+// proxyVars are the variables that send a child's HTTP through a proxy.
+var proxyVars = []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"}
+
+// bypassProxy adds the hosts of our loopback endpoints (the receiver and
+// the capture proxy) to NO_PROXY and no_proxy when the parent has a
+// proxy set, so the child's exports and captured calls do not go through
+// it (a proxy cannot reach our loopback, or would see the token). Each
+// spelling keeps the user's value, or takes the other spelling's when
+// the user set only one, since clients read one or the other.
+func bypassProxy(env []string, inherited map[string]string, f Facts) []string {
+	proxied := false
+	for _, k := range proxyVars {
+		if inherited[k] != "" {
+			proxied = true
+		}
+	}
+	if !proxied {
+		return env
+	}
+	var hosts []string
+	for _, u := range append([]string{f.Endpoint}, mapValues(f.BaseURLs)...) {
+		if h := urlHost(u); h != "" && !contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	if len(hosts) == 0 {
+		return env
+	}
+	for _, k := range []string{"NO_PROXY", "no_proxy"} {
+		user, ok := inherited[k]
+		if !ok {
+			user = inherited[map[string]string{"NO_PROXY": "no_proxy", "no_proxy": "NO_PROXY"}[k]]
+		}
+		list := user
+		for _, h := range hosts {
+			if !listHas(user, h) {
+				if strings.TrimSpace(list) != "" {
+					list += ","
+				}
+				list += h
+			}
+		}
+		if _, had := inherited[k]; had {
+			env = replaceVar(env, k, list)
+		} else {
+			env = append(env, k+"="+list)
+		}
+	}
+	return env
+}
+
+// urlHost is the host of a URL such as http://127.0.0.1:4318/x, without
+// the port or IPv6 brackets.
+func urlHost(u string) string {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	if strings.HasPrefix(host, "[") {
+		h, _, _ := strings.Cut(host[1:], "]")
+		return h
+	}
+	h, _, _ := strings.Cut(host, ":")
+	return h
+}
+
+// listHas reports whether a NO_PROXY list has host as an entry.
+func listHas(list, host string) bool {
+	for _, e := range strings.Split(list, ",") {
+		if strings.TrimSpace(e) == host {
+			return true
+		}
+	}
+	return false
+}
+
+func replaceVar(env []string, k, v string) []string {
+	for i, kv := range env {
+		if strings.HasPrefix(kv, k+"=") {
+			env[i] = k + "=" + v
+		}
+	}
+	return env
+}
+
+func mapValues(m map[string]string) []string {
+	var vs []string
+	for _, k := range sortedKeys(m) {
+		vs = append(vs, m[k])
+	}
+	return vs
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Warnings are what the user should know of the child's environment
+// before it runs, given the parent's.
+func Warnings(parent []string) []string {
+	var out []string
+	for _, kv := range parent {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "OTEL_SDK_DISABLED" && strings.EqualFold(strings.TrimSpace(v), "true") {
+			// Kept: removing it would also switch on frameworks' own
+			// telemetry that reads it (CrewAI's goes to its vendor), and
+			// exporters built with their own endpoint still send
+			// OTEL_EXPORTER_OTLP_HEADERS, our token included.
+			out = append(out, "OTEL_SDK_DISABLED=true is set and kept: the command's OpenTelemetry SDKs will send agentops "+
+				"no spans, logs or metrics (only captured LLM calls and the session span are seen); unset it for this run to observe the agent")
 		}
 	}
 	return out

@@ -45,7 +45,7 @@ func TestChildEnv(t *testing.T) {
 			},
 		},
 		{
-			name: "inherited endpoints, traces endpoint and sdk-disabled are replaced or dropped",
+			name: "inherited endpoints and traces endpoint are replaced or dropped; the user's OTEL_SDK_DISABLED is kept",
 			parent: []string{
 				"PATH=/bin",
 				"OTEL_EXPORTER_OTLP_ENDPOINT=https://collector.example:4318",
@@ -61,7 +61,7 @@ func TestChildEnv(t *testing.T) {
 				"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "",
 				"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "",
 				"OTEL_EXPORTER_OTLP_PROTOCOL":        "grpc",
-				"OTEL_SDK_DISABLED":                  "",
+				"OTEL_SDK_DISABLED":                  "true",
 				"OTEL_TRACES_EXPORTER":               "otlp",
 				"TRACEPARENT":                        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
 			},
@@ -165,7 +165,7 @@ func TestChildEnv(t *testing.T) {
 }
 
 func TestChildEnvKeepsParentOrder(t *testing.T) {
-	got := ChildEnv([]string{"B=2", "A=1", "OTEL_SDK_DISABLED=true", "C=3"}, Facts{Endpoint: "http://127.0.0.1:1"})
+	got := ChildEnv([]string{"B=2", "A=1", "OTEL_EXPORTER_OTLP_ENDPOINT=http://x", "C=3"}, Facts{Endpoint: "http://127.0.0.1:1"})
 	if want := []string{"B=2", "A=1", "C=3"}; !reflect.DeepEqual(got[:3], want) {
 		t.Fatalf("parent variables = %v, want %v first", got[:3], want)
 	}

@@ -85,13 +85,19 @@ func (r *Receiver) signalHandler(export signalFunc) http.Handler {
 	})
 }
 
-// authorized reports whether an Authorization value carries the token.
+// authorized reports whether an Authorization value carries the token:
+// "Bearer <token>", or "Bearer%20<token>", which is what a client that
+// reads OTEL_EXPORTER_OTLP_HEADERS literally sends for the injected
+// "Authorization=Bearer%20<token>" (Claude Code does; the OTel SDKs
+// percent-decode it as the specification says). The token itself is hex,
+// so no other byte of the value can be read two ways.
 func (r *Receiver) authorized(got string) bool {
 	if r.cfg.Token == "" {
 		return true
 	}
-	want := "Bearer " + r.cfg.Token
-	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	decoded := subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+r.cfg.Token))
+	literal := subtle.ConstantTimeCompare([]byte(got), []byte("Bearer%20"+r.cfg.Token))
+	return decoded|literal == 1
 }
 
 func httpTraces(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {

@@ -122,6 +122,9 @@ type Options struct {
 	BudgetNotify func(BudgetNotice)
 	// Capture configures the LLM capture proxy (on unless Capture.Off).
 	Capture CaptureOptions
+	// NoAgentTelemetry leaves out the agents' own telemetry switches
+	// (envinject.AgentSwitches) and Codex's -c exporter overrides.
+	NoAgentTelemetry bool
 }
 
 // Session is one running session.
@@ -252,6 +255,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		ResourceAttributes: childResource(s.opts, s.id),
 		Defaults:           exportDefaults(),
 		BaseURLs:           baseURLs,
+		NoAgentSwitches:    s.opts.NoAgentTelemetry,
 	}
 	if token != "" {
 		facts.Headers = map[string]string{"Authorization": "Bearer " + token}
@@ -261,6 +265,10 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	}
 	childEnv := envinject.ChildEnv(s.opts.Env, facts)
 	rec.InjectedEnv = changedNames(s.opts.Env, childEnv)
+	args := s.opts.Args
+	if !s.opts.NoAgentTelemetry {
+		args = envinject.ChildArgs(s.opts.Command, args, facts)
+	}
 
 	var stop <-chan struct{}
 	if s.budget != nil {
@@ -268,7 +276,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	}
 	res, runErr := runner.Run(ctx, runner.Config{
 		Command: s.opts.Command,
-		Args:    s.opts.Args,
+		Args:    args,
 		Env:     childEnv,
 		Dir:     s.opts.Dir,
 		Stdin:   s.opts.Stdin,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
 	"github.com/agentops-dev/agentops/compare"
+	"github.com/agentops-dev/agentops/envinject"
 	"github.com/agentops-dev/agentops/iostreams"
 	"github.com/agentops-dev/agentops/pricing"
 	"github.com/agentops-dev/agentops/receiver"
@@ -61,6 +62,10 @@ type Options struct {
 	NoCaptureContent bool
 	CaptureVars      []string
 
+	// NoAgentTelemetry leaves the agents' own telemetry switches (Claude
+	// Code's, Gemini CLI's variables, Codex's -c exporters) unset.
+	NoAgentTelemetry bool
+
 	// Summary is the --summary format: auto, terminal, plain, json,
 	// markdown or none. Quiet prints nothing of agentops' own.
 	Summary string
@@ -86,7 +91,9 @@ session summary on stderr. agentops exits with the command's exit code
 wrong. Telemetry (receiver, exporters, summary) never changes the exit code.
 
 Everything after the command name belongs to the command: put agentops flags
-before it, and use -- when the command itself starts with a dash.`,
+before it, and use -- when the command itself starts with a dash.
+
+`+agentTelemetryHelp(),
 		Example: `  # Wrap a Python agent instrumented with opentelemetry-instrument
   agentops run -- opentelemetry-instrument python agent.py
 
@@ -129,6 +136,12 @@ before it, and use -- when the command itself starts with a dash.`,
 
   # Capture the LLM calls but keep their prompts and completions out of the session
   agentops run --no-capture-content -- node agent.js
+
+  # Claude Code, Gemini CLI and Codex need no flag: their own telemetry is switched on
+  agentops run -- claude -p "fix the failing test"
+
+  # Leave their telemetry switches (CLAUDE_CODE_ENABLE_TELEMETRY, codex -c otel.*, ...) alone
+  agentops run --no-agent-telemetry -- codex exec "fix the failing test"
 
   # Leave OPENAI_BASE_URL, ANTHROPIC_BASE_URL and friends alone: no capture proxy
   agentops run --no-capture -- ./my-agent
@@ -221,6 +234,7 @@ before it, and use -- when the command itself starts with a dash.`,
 	f.StringVar(&opts.ReportPath, "report", "", "write a self-contained HTML report of the session to this file at the end")
 	f.BoolVar(&opts.NoCapture, "no-capture", false, "run no LLM capture proxy: leave OPENAI_BASE_URL, ANTHROPIC_BASE_URL and GOOGLE_GEMINI_BASE_URL alone")
 	f.BoolVar(&opts.NoCaptureContent, "no-capture-content", false, "keep the prompts and completions of captured LLM calls out of the session (tokens and models are kept)")
+	f.BoolVar(&opts.NoAgentTelemetry, "no-agent-telemetry", false, "do not switch on the agents' own telemetry (Claude Code's and Gemini CLI's variables, Codex's -c otel.* exporters); the OTEL_* variables are still set")
 	f.StringArrayVar(&opts.CaptureVars, "capture-var", nil, "capture another base-URL variable: VAR=API or VAR=API:UPSTREAM, API one of openai, anthropic, gemini (repeatable)")
 	addExportFlags(c, &opts.Export)
 	addBudgetFlags(c, &opts.Budget)
@@ -263,6 +277,11 @@ func runRun(ctx context.Context, opts *Options) error {
 		return &exitcode.Error{Code: exitcode.Usage, Err: err}
 	}
 	warnListen(opts.IO.ErrOut, opts.Listen, opts.NoAuth)
+	if !opts.Quiet {
+		for _, w := range envinject.Warnings(os.Environ()) {
+			fmt.Fprintln(opts.IO.ErrOut, "agentops: warning:", w)
+		}
+	}
 	prices := newestPrices()
 	if opts.PricesPath != "" {
 		user, err := pricing.LoadFile(opts.PricesPath)
@@ -305,9 +324,10 @@ func runRun(ctx context.Context, opts *Options) error {
 		KillAfter: killAfter(opts.KillAfter),
 		TailBytes: opts.TailBytes,
 
-		Capture:  captureOpts,
-		Budget:   limits,
-		OnBudget: onBudget,
+		Capture:          captureOpts,
+		NoAgentTelemetry: opts.NoAgentTelemetry,
+		Budget:           limits,
+		OnBudget:         onBudget,
 	}
 	if !opts.Quiet {
 		sopts.BudgetNotify = budgetNotice(opts.IO.ErrOut, opts.KillAfter)
