@@ -24,6 +24,17 @@ func anthropicMessages(r *Request) Response {
 	stop := r.Reply.StopReason
 	if stop == "" {
 		stop = "end_turn"
+		if len(r.Reply.ToolCalls) > 0 {
+			stop = "tool_use"
+		}
+	}
+	for i := range r.Reply.ToolCalls {
+		if r.Reply.ToolCalls[i].ID == "" {
+			r.Reply.ToolCalls[i].ID = "toolu_01" + randomID(base62, 22)
+		}
+		if r.Reply.ToolCalls[i].Input == nil {
+			r.Reply.ToolCalls[i].Input = map[string]any{}
+		}
 	}
 	message := func(content []any, stopReason any, output int) map[string]any {
 		return map[string]any{
@@ -38,7 +49,11 @@ func anthropicMessages(r *Request) Response {
 		}
 	}
 	if !r.Stream {
-		return jsonResponse(message([]any{map[string]any{"type": "text", "text": r.Reply.Text}}, stop, r.Reply.Usage.Output))
+		content := []any{map[string]any{"type": "text", "text": r.Reply.Text}}
+		for _, tc := range r.Reply.ToolCalls {
+			content = append(content, map[string]any{"type": "tool_use", "id": tc.ID, "name": tc.Name, "input": tc.Input})
+		}
+		return jsonResponse(message(content, stop, r.Reply.Usage.Output))
 	}
 	// message_start carries the input usage and a first output count;
 	// message_delta the final (cumulative) output count.
@@ -53,8 +68,18 @@ func anthropicMessages(r *Request) Response {
 		events = append(events, ev("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0,
 			"delta": map[string]any{"type": "text_delta", "text": p}}))
 	}
+	events = append(events, ev("content_block_stop", map[string]any{"type": "content_block_stop", "index": 0}))
+	for i, tc := range r.Reply.ToolCalls {
+		// A tool use streams as an empty input and its JSON in a delta.
+		events = append(events,
+			ev("content_block_start", map[string]any{"type": "content_block_start", "index": i + 1,
+				"content_block": map[string]any{"type": "tool_use", "id": tc.ID, "name": tc.Name, "input": map[string]any{}}}),
+			ev("content_block_delta", map[string]any{"type": "content_block_delta", "index": i + 1,
+				"delta": map[string]any{"type": "input_json_delta", "partial_json": string(mustJSON(tc.Input))}}),
+			ev("content_block_stop", map[string]any{"type": "content_block_stop", "index": i + 1}),
+		)
+	}
 	events = append(events,
-		ev("content_block_stop", map[string]any{"type": "content_block_stop", "index": 0}),
 		ev("message_delta", map[string]any{"type": "message_delta",
 			"delta": map[string]any{"stop_reason": stop, "stop_sequence": nil},
 			"usage": map[string]any{"output_tokens": r.Reply.Usage.Output}}),

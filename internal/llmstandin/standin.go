@@ -91,6 +91,17 @@ type Reply struct {
 	// StopReason overrides the API's normal stop reason ("end_turn",
 	// "stop", "STOP", "completed").
 	StopReason string
+	// ToolCalls are tool uses the answer asks for, after Text (Anthropic
+	// messages only, for now: tool_use blocks and stop_reason tool_use).
+	ToolCalls []ToolCall
+}
+
+// ToolCall is a tool use in a reply.
+type ToolCall struct {
+	// ID is the tool use id; empty gets a generated toolu_… id.
+	ID    string
+	Name  string
+	Input map[string]any
 }
 
 // DefaultReplies are the answers of a zero Config, by provider: the numbers

@@ -395,3 +395,33 @@ func TestRepliesInOrderAndUnknownPath(t *testing.T) {
 		t.Errorf("models %q %q", reqs[0].Reply.Model, reqs[1].Reply.Model)
 	}
 }
+
+func TestAnthropicToolUse(t *testing.T) {
+	tool := llmstandin.Reply{Text: "Let me look.", Usage: llmstandin.Usage{Input: 10, Output: 5},
+		ToolCalls: []llmstandin.ToolCall{{Name: "Bash", Input: map[string]any{"command": "env"}}}}
+	_, url := start(t, llmstandin.Config{Replies: []llmstandin.Reply{tool, tool}})
+	client := anthropicClient(url)
+	check := func(m anthropic.Message) {
+		t.Helper()
+		if m.StopReason != "tool_use" || len(m.Content) != 2 || m.Content[1].Type != "tool_use" ||
+			m.Content[1].Name != "Bash" || string(m.Content[1].Input) != `{"command":"env"}` || !strings.HasPrefix(m.Content[1].ID, "toolu_01") {
+			t.Errorf("message = %+v", m)
+		}
+	}
+	m, err := client.Messages.New(context.Background(), messageParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(*m)
+	stream := client.Messages.NewStreaming(context.Background(), messageParams)
+	var acc anthropic.Message
+	for stream.Next() {
+		if err := acc.Accumulate(stream.Current()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	check(acc)
+}
