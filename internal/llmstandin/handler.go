@@ -35,6 +35,9 @@ type Event struct {
 // route maps a request to the API it is for.
 func route(req *http.Request) API {
 	p := req.URL.Path
+	if strings.HasSuffix(p, "/api/hello") && (req.Method == http.MethodHead || req.Method == http.MethodGet) {
+		return AnthropicHello
+	}
 	if req.Method != http.MethodPost {
 		return Unknown
 	}
@@ -89,7 +92,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		Body:   body,
 	}
 	var rb requestBody
-	if r.API != Unknown && r.API.Provider() != "gemini" {
+	if r.API != Unknown && r.API != AnthropicHello && r.API.Provider() != "gemini" {
 		if err := json.Unmarshal(body, &rb); err != nil {
 			s.answer(w, &r, errorResponse(r, http.StatusBadRequest, "invalid_request_error", "the body is not JSON: "+err.Error()))
 			return
@@ -111,6 +114,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	switch r.API {
 	case AnthropicMessages:
 		resp = anthropicMessages(&r)
+	case AnthropicHello:
+		resp = jsonResponse(map[string]string{"message": "hello"})
 	case AnthropicCountTokens:
 		resp = jsonResponse(map[string]int{"input_tokens": s.countTokens()})
 	case OpenAIChat:

@@ -5,7 +5,8 @@
 // and token usage. Every request it receives is kept for assertions.
 //
 // It serves, on one handler:
-//   - Anthropic: POST /v1/messages (JSON and SSE), POST /v1/messages/count_tokens;
+//   - Anthropic: POST /v1/messages (JSON and SSE), POST /v1/messages/count_tokens,
+//     HEAD or GET /api/hello (Claude Code's connection warm-up);
 //   - OpenAI: POST /v1/chat/completions (JSON and SSE, the usage chunk when
 //     stream_options.include_usage is set), POST /v1/responses (JSON and SSE),
 //     POST /v1/embeddings;
@@ -32,6 +33,9 @@ type API string
 const (
 	AnthropicMessages    API = "anthropic.messages"
 	AnthropicCountTokens API = "anthropic.count_tokens"
+	// AnthropicHello is the HEAD /api/hello Claude Code sends to its base
+	// URL to warm the connection before its first call.
+	AnthropicHello API = "anthropic.hello"
 	OpenAIChat           API = "openai.chat_completions"
 	OpenAIResponses      API = "openai.responses"
 	OpenAIEmbeddings     API = "openai.embeddings"
@@ -46,7 +50,7 @@ const (
 // "gemini", or "" for Unknown.
 func (a API) Provider() string {
 	switch a {
-	case AnthropicMessages, AnthropicCountTokens:
+	case AnthropicMessages, AnthropicCountTokens, AnthropicHello:
 		return "anthropic"
 	case OpenAIChat, OpenAIResponses, OpenAIEmbeddings:
 		return "openai"

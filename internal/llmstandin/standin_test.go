@@ -382,13 +382,13 @@ func TestRepliesInOrderAndUnknownPath(t *testing.T) {
 			t.Errorf("got %q %d, want %q %d", m.Content[0].Text, m.Usage.OutputTokens, want.Text, want.Usage.Output)
 		}
 	}
-	resp, err := http.Get(url + "/api/hello")
+	resp, err := http.Get(url + "/v1/models")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	reqs := s.Requests()
-	if resp.StatusCode != http.StatusNotFound || len(reqs) != 4 || reqs[3].API != llmstandin.Unknown || reqs[3].Path != "/api/hello" {
+	if resp.StatusCode != http.StatusNotFound || len(reqs) != 4 || reqs[3].API != llmstandin.Unknown || reqs[3].Path != "/v1/models" {
 		t.Errorf("unknown path: status %d, log %+v", resp.StatusCode, reqs)
 	}
 	if reqs[1].Reply.Model != "claude-x" || reqs[0].Reply.Model != "claude-sonnet-4-5" {
@@ -424,4 +424,16 @@ func TestAnthropicToolUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(acc)
+}
+
+func TestAnthropicHello(t *testing.T) {
+	s, url := start(t, llmstandin.Config{})
+	resp, err := http.Head(url + "/api/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if reqs := s.Requests(); resp.StatusCode != http.StatusOK || len(reqs) != 1 || reqs[0].API != llmstandin.AnthropicHello || len(s.Calls()) != 0 {
+		t.Errorf("HEAD /api/hello: %d, log %+v", resp.StatusCode, reqs)
+	}
 }
