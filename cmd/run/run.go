@@ -93,7 +93,7 @@ wrong. Telemetry (receiver, exporters, summary) never changes the exit code.
 Everything after the command name belongs to the command: put agentops flags
 before it, and use -- when the command itself starts with a dash.
 
-`+agentTelemetryHelp(),
+` + agentTelemetryHelp(),
 		Example: `  # Wrap a Python agent instrumented with opentelemetry-instrument
   agentops run -- opentelemetry-instrument python agent.py
 

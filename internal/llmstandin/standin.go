@@ -35,15 +35,15 @@ const (
 	AnthropicCountTokens API = "anthropic.count_tokens"
 	// AnthropicHello is the HEAD /api/hello Claude Code sends to its base
 	// URL to warm the connection before its first call.
-	AnthropicHello API = "anthropic.hello"
-	OpenAIChat           API = "openai.chat_completions"
-	OpenAIResponses      API = "openai.responses"
-	OpenAIEmbeddings     API = "openai.embeddings"
-	GeminiGenerate       API = "gemini.generate_content"
-	GeminiStream         API = "gemini.stream_generate_content"
-	GeminiCountTokens    API = "gemini.count_tokens"
-	GeminiEmbed          API = "gemini.embed_content"
-	Unknown              API = "unknown"
+	AnthropicHello    API = "anthropic.hello"
+	OpenAIChat        API = "openai.chat_completions"
+	OpenAIResponses   API = "openai.responses"
+	OpenAIEmbeddings  API = "openai.embeddings"
+	GeminiGenerate    API = "gemini.generate_content"
+	GeminiStream      API = "gemini.stream_generate_content"
+	GeminiCountTokens API = "gemini.count_tokens"
+	GeminiEmbed       API = "gemini.embed_content"
+	Unknown           API = "unknown"
 )
 
 // Provider is the provider an API belongs to: "anthropic", "openai",
