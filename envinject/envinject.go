@@ -191,7 +191,7 @@ func bypassProxy(env []string, inherited map[string]string, f Facts) []string {
 		return env
 	}
 	var hosts []string
-	for _, u := range append([]string{f.Endpoint}, mapValues(f.BaseURLs)...) {
+	for _, u := range append([]string{f.Endpoint, f.AgentOpsEndpoint}, mapValues(f.BaseURLs)...) {
 		if h := urlHost(u); h != "" && !contains(hosts, h) {
 			hosts = append(hosts, h)
 		}
