@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -144,4 +145,42 @@ func readOTLPJSONLines(t *testing.T, path string) ptrace.Traces {
 		td.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
 	}
 	return all
+}
+
+// TestAgentOpsExportOfAStoredSession: `agentops export -e agentops` of a
+// session that was not sent to AgentOps when it ran redoes its counting
+// from the store, so AgentOps shows the summary's numbers then too.
+func TestAgentOpsExportOfAStoredSession(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := t.TempDir()
+	env := append(append([]string{}, cleanEnv...), "AGENTOPS_STORE="+store, childEnvVar+"=aoconvention",
+		"AGENTOPS_E2E_CONVENTION=wrapper", "AGENTOPS_E2E_SENT="+filepath.Join(t.TempDir(), "sent.json"), "AGENTOPS_E2E_EXIT=0")
+	res := runAgentops(t, env, nil, self)
+	if res.exitCode != 0 {
+		t.Fatalf("run: exit %d\n%s", res.exitCode, res.stderr)
+	}
+	standIn := &agentopsstandin.Server{Key: aoKey}
+	srv := httptest.NewServer(standIn)
+	defer srv.Close()
+	cmd := exec.Command(agentopsBin, "export", "last", "-e", "agentops")
+	cmd.Env = append(append(os.Environ(), cleanEnv...), "AGENTOPS_STORE="+store,
+		"AGENTOPS_API_KEY="+aoKey, "AGENTOPS_API_ENDPOINT="+srv.URL, "AGENTOPS_EXPORTER_ENDPOINT="+srv.URL+"/v1/traces")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	tot := res.session.Totals
+	sums := standIn.Sums(nil)
+	if len(sums) != 1 {
+		t.Fatalf("AgentOps got %d traces", len(sums))
+	}
+	got := sums[0]
+	t.Logf("exported later: AgentOps %d prompt / %d completion tokens, $%.9f; summary %d / %d, $%.9f",
+		got.PromptTokens, got.CompletionTokens, got.Cost, tot.InputTokens, tot.OutputTokens, tot.CostUSD)
+	if got.PromptTokens != tot.InputTokens || got.CompletionTokens != tot.OutputTokens || math.Abs(got.Cost-tot.CostUSD) > 1e-12 ||
+		got.Title != filepath.Base(self)+".session" || got.TitleStatus != ptrace.StatusCodeOk {
+		t.Errorf("AgentOps shows %+v; the summary %+v", got, tot)
+	}
 }

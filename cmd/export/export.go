@@ -134,7 +134,7 @@ func ExportRun(ctx context.Context, opts *Options) error {
 	}
 	failed, total := 0, 0
 	for _, spec := range specs {
-		snd, err := newSender(ctx, opts, spec, settings, nil)
+		snd, err := newSender(ctx, opts, e, spec, settings, nil)
 		if err != nil {
 			failed++
 			fmt.Fprintf(opts.IO.ErrOut, "✗ %s: %v\n", spec, err)
@@ -197,7 +197,7 @@ func resolve(opts *Options) (*store.Entry, error) {
 	return e, nil
 }
 
-func newSender(ctx context.Context, opts *Options, spec exporter.Spec, st exporter.Settings, build func() (exporter.Exporter, error)) (*exporter.Sender, error) {
+func newSender(ctx context.Context, opts *Options, e *store.Entry, spec exporter.Spec, st exporter.Settings, build func() (exporter.Exporter, error)) (*exporter.Sender, error) {
 	var exp exporter.Exporter
 	var err error
 	if build != nil {
@@ -208,6 +208,7 @@ func newSender(ctx context.Context, opts *Options, spec exporter.Spec, st export
 	if err != nil {
 		return nil, err
 	}
+	countStored(exp, e, opts)
 	return exporter.NewSender(spec, spec.String(), exp, exporter.QueueConfig{BatchSize: opts.BatchSize, Consumers: opts.Consumers}), nil
 }
 

@@ -53,7 +53,7 @@ func resumeOne(ctx context.Context, opts *Options, st exporter.Settings, e *stor
 			build = u.New
 		}
 	}
-	snd, err := newSender(ctx, opts, spec, st, build)
+	snd, err := newSender(ctx, opts, e, spec, st, build)
 	if err != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "✗ %s: %v\n", spec, err)
 		return false
