@@ -21,7 +21,9 @@ import (
 // as the run did it, priced by the price table in use now. Other
 // exporters are left alone.
 func countStored(exp exporter.Exporter, e *store.Entry, opts *Options) {
-	c, ok := exp.(interface{ Counted(exporter.AgentOpsSession) })
+	c, ok := exp.(interface {
+		Counted(exporter.AgentOpsSession)
+	})
 	if !ok {
 		return
 	}
