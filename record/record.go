@@ -177,7 +177,7 @@ type Export struct {
 	Error string `json:"error,omitempty"`
 	// Unsent is the unsent record (JSON) naming every batch left, failed
 	// or in doubt, for `agentops export --resume`.
-	Unsent string `json:"unsent_file,omitempty"`
+	Unsent string `json:"unsent_record,omitempty"`
 	// Skipped says why the exporter did not run, e.g. not sampled.
 	Skipped string `json:"skipped,omitempty"`
 }
