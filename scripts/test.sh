@@ -17,3 +17,5 @@ go test -run='^$' -fuzz='^FuzzJSON$' -fuzztime=10s ./receiver/
 for target in FuzzSummary FuzzWaterfall FuzzTruncate; do
   go test -run='^$' -fuzz="^$target\$" -fuzztime=5s ./summary/
 done
+# ... and of the export pipeline's reader of JSON lines files (store, unsent).
+go test -run='^$' -fuzz='^FuzzScanLines$' -fuzztime=5s ./exporter/

@@ -232,30 +232,47 @@ func (p *Pipeline) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
 
 // consume journals b, then queues it for every exporter, or refuses it
 // (exporter.ErrQueueFull) when one has nowhere to keep it: then no
-// exporter has it, and the child's retry is not a duplicate.
+// exporter has it and the journal does not either, so the child's retry is
+// not a duplicate anywhere.
 func (p *Pipeline) consume(b exporter.Batch) error {
-	var ref exporter.Ref
-	if p.journal != nil {
-		r, err := exporter.Append(p.journal, b)
-		if err != nil {
-			p.journalBroken.Store(true)
-		} else if !p.journalBroken.Load() {
-			ref = r
-		}
-	}
 	if len(p.senders) == 0 {
 		return nil
 	}
 	n := b.Items()
-	for _, s := range p.senders {
-		if !s.CanTake(b.Signal, n, ref.Valid()) {
-			return exporter.ErrQueueFull
+	durable := p.journal != nil && !p.journalBroken.Load()
+	if !durable && !p.canTake(b.Signal, n) {
+		return exporter.ErrQueueFull
+	}
+	var ref exporter.Ref
+	if p.journal != nil {
+		r, err := exporter.Append(p.journal, b)
+		switch {
+		case err != nil && durable:
+			// The store failed (it reports why at the end): from now on
+			// the exporters do without it.
+			p.journalBroken.Store(true)
+			if !p.canTake(b.Signal, n) {
+				return exporter.ErrQueueFull
+			}
+		case err == nil && durable:
+			ref = r
 		}
 	}
 	for _, s := range p.senders {
 		s.Offer(b, ref, false)
 	}
 	return nil
+}
+
+// canTake says whether every exporter can keep a batch of n items of sig
+// that no journal holds.
+func (p *Pipeline) canTake(sig exporter.Signal, n int) bool {
+	for _, s := range p.senders {
+		if !s.CanTake(sig, n, false) {
+			return false
+		}
+	}
+	return true
 }
 
 // ReplayURL is the session's AgentOps dashboard link when the agentops
