@@ -209,7 +209,8 @@ func markRepeats(evs []Event, lin *Lineage, seen *Repeats) {
 	for _, i := range cand {
 		r := g.find(i)
 		if size[r] == 1 {
-			settle(evs, []int{i}, seen)
+			one := [1]int{i}
+			settle(evs, one[:], seen)
 			continue
 		}
 		members[r] = append(members[r], i)
@@ -222,17 +223,25 @@ func markRepeats(evs []Event, lin *Lineage, seen *Repeats) {
 // sameUsage applies the no-id rule (see above) to the LLM events of cand.
 func sameUsage(evs []Event, cand []int, lin *Lineage, g *groups) {
 	type usage struct{ in, out int64 }
+	// Most calls' usage is their own: a bucket is made only for a usage
+	// met twice, not a slice for every call.
+	firstOf := make(map[usage]int, len(cand))
 	buckets := map[usage][]int{}
 	for _, i := range cand {
 		if l := evs[i].LLM; evs[i].Kind == KindLLM && l.InputTokens > 0 && l.OutputTokens > 0 {
 			u := usage{l.InputTokens, l.OutputTokens}
-			buckets[u] = append(buckets[u], i)
+			j, seen := firstOf[u]
+			switch {
+			case !seen:
+				firstOf[u] = i
+			case buckets[u] == nil:
+				buckets[u] = []int{j, i}
+			default:
+				buckets[u] = append(buckets[u], i)
+			}
 		}
 	}
 	for _, b := range buckets {
-		if len(b) < 2 {
-			continue
-		}
 		slices.SortFunc(b, func(x, y int) int { return evs[x].Start.Compare(evs[y].Start) })
 		for x, i := range b {
 			for n, j := range b[x+1:] {
