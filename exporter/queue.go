@@ -137,7 +137,10 @@ func (s *Sender) CanTake(sig Signal, n int, hasRef bool) bool {
 	}
 	s.mu.Lock()
 	q := &s.q[sig]
-	room := q.memItems == 0 || q.memItems+n <= s.cfg.QueueSize
+	// A held sender (Hold) cannot catch up before the session ends:
+	// refusing would hold up the child for the whole session, so it keeps
+	// what comes, past its limits.
+	room := q.memItems == 0 || q.memItems+n <= s.cfg.QueueSize || s.held
 	s.mu.Unlock()
 	if room {
 		return true

@@ -17,9 +17,14 @@ type holdProbe struct {
 	mu       sync.Mutex
 	early    int
 	spans    int
+	// block, when set, holds every export until closed.
+	block chan struct{}
 }
 
 func (p *holdProbe) ExportTraces(_ context.Context, td ptrace.Traces) error {
+	if p.block != nil {
+		<-p.block
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.released.Load() {
@@ -59,5 +64,28 @@ func TestSenderHeldSendsAtShutdown(t *testing.T) {
 	s.Offer(TracesBatch(spansWithIDs(0, 3)), Ref{}, false)
 	if o := s.Shutdown(context.Background()); p.spans != 3 || o.Signals[Traces].Sent != 3 {
 		t.Errorf("%d spans exported, outcome %+v", p.spans, o.Signals[Traces])
+	}
+}
+
+// A held sender never refuses a batch: it cannot catch up before the
+// session ends, and refusing would make the child's SDK wait all along.
+func TestSenderHeldNeverRefuses(t *testing.T) {
+	p := &holdProbe{block: make(chan struct{})}
+	p.released.Store(true)
+	s := NewSender(Spec{Name: "agentops"}, "agentops", p, QueueConfig{QueueSize: 2, BatchSize: 2, Consumers: 1})
+	// The one consumer blocks on the first batch; the second fills memory.
+	s.Offer(TracesBatch(spansWithIDs(0, 2)), Ref{}, false)
+	s.Offer(TracesBatch(spansWithIDs(2, 2)), Ref{}, false)
+	if s.CanTake(Traces, 5, false) {
+		t.Fatal("a full sender without spill or journal takes more: the scenario proves nothing")
+	}
+	s.Hold()
+	if !s.CanTake(Traces, 5, false) {
+		t.Error("a held sender refused a batch")
+	}
+	s.Release()
+	close(p.block)
+	if o := s.Shutdown(context.Background()); o.Signals[Traces].Sent != 4 {
+		t.Errorf("outcome %+v", o.Signals[Traces])
 	}
 }
