@@ -23,10 +23,15 @@ var (
 // for the rest of the session.
 const maxPooledBuffer = 4 << 20
 
-// body is a request body read into a pooled buffer.
-type body struct{ *bytes.Buffer }
+// body is a request body read into a pooled buffer, and its share of the
+// in-flight budget.
+type body struct {
+	*bytes.Buffer
+	held *budgetReader
+}
 
 func (b body) release() {
+	b.held.release()
 	if b.Cap() <= maxPooledBuffer {
 		b.Reset()
 		bufferPool.Put(b.Buffer)
@@ -56,13 +61,26 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) (body, err
 	default:
 		return body{}, fmt.Errorf("%w: unsupported Content-Encoding %q: use gzip or none", errDecode, enc)
 	}
-	b := body{bufferPool.Get().(*bytes.Buffer)}
+	// What the body will hold is reserved before it is read (all of it
+	// when its length is known), so that concurrent requests cannot hold
+	// more than MaxInFlightBytes together.
+	held := &budgetReader{r: src, b: &r.inflight}
+	if !gzipped && req.ContentLength > 0 {
+		if !r.inflight.take(req.ContentLength) {
+			return body{}, fmt.Errorf("%w (%d bytes in flight): retry later", errBusy, r.inflight.max)
+		}
+		held.reserved, held.known = req.ContentLength, true
+	}
+	b := body{bufferPool.Get().(*bytes.Buffer), held}
 	if !gzipped && req.ContentLength > 0 {
 		b.Grow(int(req.ContentLength))
 	}
-	n, err := b.ReadFrom(io.LimitReader(src, limit+1))
+	n, err := b.ReadFrom(io.LimitReader(held, limit+1))
 	var maxErr *http.MaxBytesError
 	switch {
+	case errors.Is(err, errBusy):
+		b.release()
+		return body{}, err
 	case errors.As(err, &maxErr) || n > limit:
 		b.release()
 		return body{}, tooLarge

@@ -35,6 +35,8 @@ func statusOf(err error) (int, codes.Code) {
 		return http.StatusRequestEntityTooLarge, codes.ResourceExhausted
 	case errors.Is(err, errUnauthenticated):
 		return http.StatusUnauthorized, codes.Unauthenticated
+	case errors.Is(err, errBusy):
+		return http.StatusServiceUnavailable, codes.Unavailable
 	}
 	return http.StatusServiceUnavailable, codes.Unavailable
 }

@@ -49,6 +49,11 @@ type Config struct {
 	// are waited for by Drain like exports, and check authorization
 	// themselves: Token guards only the OTLP paths.
 	Routes map[string]http.Handler
+	// MaxInFlightBytes limits the decompressed OTLP/HTTP bodies held at
+	// once across all requests; past it a request gets a retryable 503.
+	// 0 means DefaultMaxInFlightBytes; it is raised to MaxBodyBytes if
+	// lower, so that the largest request can always be taken alone.
+	MaxInFlightBytes int64
 }
 
 // Receiver is an OTLP receiver bound to one port.
@@ -68,6 +73,8 @@ type Receiver struct {
 	lastH2Close time.Time      // when an HTTP/2 connection last closed
 	pendingH2   int64          // requests of closed HTTP/2 connections not started yet
 
+	inflight budget // bytes of request bodies held
+
 	serveDone chan struct{}
 	startOnce sync.Once
 	stopOnce  sync.Once
@@ -81,7 +88,12 @@ func New(cfg Config, sink Sink) *Receiver {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	return &Receiver{cfg: cfg, sink: sink, changed: make(chan struct{}), serveDone: make(chan struct{})}
+	if cfg.MaxInFlightBytes <= 0 {
+		cfg.MaxInFlightBytes = DefaultMaxInFlightBytes
+	}
+	cfg.MaxInFlightBytes = max(cfg.MaxInFlightBytes, cfg.MaxBodyBytes)
+	return &Receiver{cfg: cfg, sink: sink, changed: make(chan struct{}), serveDone: make(chan struct{}),
+		inflight: budget{max: cfg.MaxInFlightBytes}}
 }
 
 // Start binds the listen address and starts serving in the background.

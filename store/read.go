@@ -1,12 +1,6 @@
 package store
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -49,37 +43,10 @@ func (s *Store) Load(e *Entry) (*Session, error) {
 // skipped and described in problems. A missing file is no spans.
 func ReadTraces(path string) (td ptrace.Traces, problems []string, err error) {
 	td = ptrace.NewTraces()
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return td, nil, nil
-	}
-	if err != nil {
-		return td, nil, fmt.Errorf("read stored spans: %w", err)
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 64<<10)
-	var u ptrace.JSONUnmarshaler
-	for n := 1; ; n++ {
-		line, rerr := r.ReadBytes('\n')
-		if rerr != nil && !errors.Is(rerr, io.EOF) {
-			return td, problems, fmt.Errorf("read stored spans: %w", rerr)
-		}
-		truncated := errors.Is(rerr, io.EOF) && len(line) > 0
-		if line = bytes.TrimSpace(line); len(line) > 0 {
-			batch, derr := u.UnmarshalTraces(line)
-			switch {
-			case derr != nil && truncated:
-				problems = append(problems, fmt.Sprintf("%s: last line %d cut short (%d bytes), skipped", filepath.Base(path), n, len(line)))
-			case derr != nil:
-				problems = append(problems, fmt.Sprintf("%s: line %d does not decode, skipped: %v", filepath.Base(path), n, derr))
-			default:
-				batch.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
-			}
-		}
-		if rerr != nil {
-			return td, problems, nil
-		}
-	}
+	problems, err = EachBatch(path, func(batch ptrace.Traces) {
+		batch.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	})
+	return td, problems, err
 }
 
 // rebuild rebuilds a session record from what a session that never finished
@@ -112,8 +79,13 @@ func rebuild(e *Entry, td ptrace.Traces) *record.Session {
 		end = time.Now()
 	}
 	rec.End = end
+	markRebuilt(rec)
+	return rec
+}
+
+// markRebuilt says of a rebuilt record that nobody finished it.
+func markRebuilt(rec *record.Session) {
 	rec.ExitCode = -1
 	rec.EndState = record.Indeterminate
 	rec.EndReason = "agentops did not finish the session: this record is rebuilt from the spans that were stored"
-	return rec
 }

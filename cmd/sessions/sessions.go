@@ -193,8 +193,9 @@ func rowOf(st *store.Store, e *store.Entry) Row {
 	r := Row{ID: e.ID, Dir: e.Path, Start: e.Start(), Command: e.Command(), State: e.State, Problems: e.Problems}
 	rec := e.Final
 	if rec == nil {
-		if s, err := st.Load(e); err == nil {
-			rec, r.Problems = s.Record, s.Problems
+		// Read a line at a time: the list needs the totals, not the spans.
+		if summarized, problems, err := st.Summarize(e); err == nil {
+			rec, r.Problems = summarized, problems
 		}
 	} else {
 		code := rec.ExitCode
