@@ -8,13 +8,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"go.opentelemetry.io/contrib/propagators/envcar"
@@ -47,7 +53,15 @@ func main() {
 		calls = append(calls, c)
 		return err
 	})
+	httpCalls := flag.Int("openai-calls", 0, "OpenAI chat completions to request over HTTP from $OPENAI_BASE_URL, with no telemetry of their own, before anything else (an agent with no OpenTelemetry)")
+	ignoreTerm := flag.Bool("ignore-term", false, "ignore SIGTERM")
 	flag.Parse()
+	if *ignoreTerm {
+		signal.Ignore(syscall.SIGTERM)
+	}
+	if *httpCalls > 0 {
+		os.Exit(chatCompletions(*httpCalls, *model, *latency))
+	}
 
 	ctx := context.Background()
 	exp, err := newExporter(ctx)
@@ -222,4 +236,39 @@ func newExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
 		return otlptracegrpc.New(ctx)
 	}
 	return otlptracehttp.New(ctx)
+}
+
+// chatCompletions asks $OPENAI_BASE_URL for n chat completions as an agent
+// without telemetry does, one after the other, latency apart. An error
+// answer ends it as an agent's error handling would: the provider's
+// message on stderr, exit code 3.
+func chatCompletions(n int, model string, latency time.Duration) int {
+	base := os.Getenv("OPENAI_BASE_URL")
+	if base == "" {
+		base = "https://api.openai.com/v1"
+	}
+	for i := 0; i < n; i++ {
+		body, _ := json.Marshal(map[string]any{"model": model, "messages": []map[string]string{{"role": "user", "content": "step " + strconv.Itoa(i)}}})
+		req, _ := http.NewRequest(http.MethodPost, base+"/chat/completions", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+os.Getenv("OPENAI_API_KEY"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testagent:", err)
+			return 3
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			var e struct {
+				Error struct{ Message, Code string }
+			}
+			_ = json.Unmarshal(b, &e)
+			fmt.Fprintf(os.Stderr, "testagent: LLM call %d: HTTP %d %s: %s\n", i+1, resp.StatusCode, e.Error.Code, e.Error.Message)
+			return 3
+		}
+		fmt.Printf("call %d ok\n", i+1)
+		time.Sleep(latency)
+	}
+	return 0
 }
