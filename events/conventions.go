@@ -161,6 +161,7 @@ var fieldKeys = struct {
 		"gen_ai.usage.input_tokens.cached", "llm.usage.cache_read_input_tokens",
 		"llm.token_count.prompt_details.cache_read", "ai.usage.cachedInputTokens",
 		"ai.usage.inputTokenDetails.cacheReadTokens", "mlflow.chat.tokenUsage#cache_read_input_tokens",
+		"gen_ai.usage.input_token_details#cache_read",
 		"cache_read_tokens"},
 	CacheCreationTokens: []string{"gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
 		"gen_ai.usage.input_tokens.cache_write", "llm.usage.cache_creation_input_tokens",
@@ -170,7 +171,8 @@ var fieldKeys = struct {
 	ReasoningTokens: []string{"gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens",
 		"gen_ai.usage.output_tokens.reasoning", "llm.usage.reasoning_tokens",
 		"llm.token_count.completion_details.reasoning", "codex.usage.reasoning_output_tokens",
-		"ai.usage.reasoningTokens", "ai.usage.outputTokenDetails.reasoningTokens"},
+		"ai.usage.reasoningTokens", "ai.usage.outputTokenDetails.reasoningTokens",
+		"gen_ai.usage.output_token_details#reasoning"},
 	// No semantic convention names these yet: a capture of the provider's
 	// response (Anthropic's usage.cache_creation.ephemeral_1h_input_tokens
 	// and usage.server_tool_use.web_search_requests) sets ours.

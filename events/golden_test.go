@@ -137,6 +137,46 @@ var conventionTests = map[string]want{
 		models:      []string{"gpt-4o-mini-2024-07-18", "text-embedding-3-small"},
 		conventions: []string{"gen_ai"},
 	},
+	// The framework fixtures below are built from the attribute names in
+	// each framework's source (no Python here to run them; LangSmith's and
+	// Mastra's are what their OTel exporters write).
+	//
+	// pydantic-ai: invoke_agent's gen_ai.aggregated_usage.* and the chat
+	// spans' gen_ai.usage.details.* are never summed; operation.cost is the
+	// calls' reported cost.
+	"pydantic_ai": {
+		llmCalls: 2, in: 150 + 170, out: 25 + 15, cost: 0.000625 + 0.000575,
+		tools: 1, agents: 1, models: []string{"gpt-4o-2024-08-06"}, conventions: []string{"gen_ai"},
+	},
+	// MLflow: JSON-encoded mlflow.spanType, mlflow.chat.tokenUsage,
+	// mlflow.llm.model and mlflow.llm.cost (the second call's cost).
+	"mlflow": {
+		llmCalls: 2, in: 500 + 600, out: 50 + 20, cacheRead: 200,
+		cost:  300*1.5e-7 + 200*7.5e-8 + 50*6e-7 + 0.000102, // gpt-4o-mini, then reported
+		tools: 1, agents: 1, actions: 1, models: []string{"gpt-4o-mini"}, conventions: []string{"mlflow"},
+	},
+	// Strands on Bedrock: input excludes the cache (its total says so),
+	// gen_ai.usage.cache_write_input_tokens; the agent's accumulated usage
+	// is not counted again.
+	"strands": {
+		llmCalls: 2, in: 10 + 1000 + 20 + 3000, out: 60 + 200, cacheRead: 3000,
+		cost:  10*3e-6 + 1000*3.75e-6 + 60*1.5e-5 + 20*3e-6 + 3000*3e-7 + 200*1.5e-5,
+		tools: 1, agents: 1, models: []string{"us.anthropic.claude-sonnet-4-20250514-v1:0"}, conventions: []string{"gen_ai"},
+	},
+	// LangSmith: prompt and retriever runs, which it exports as chat and
+	// embeddings operations, are actions; cache reads in
+	// gen_ai.usage.input_token_details.
+	"langsmith": {
+		llmCalls: 2, in: 300 + 350, out: 30 + 12, cacheRead: 100,
+		cost:  200*1.5e-7 + 100*7.5e-8 + 30*6e-7 + 350*1.5e-7 + 12*6e-7, // gpt-4o-mini-2024-07-18
+		tools: 1, actions: 3, models: []string{"gpt-4o-mini-2024-07-18"}, conventions: []string{"langsmith"},
+	},
+	// Mastra: the model_generation is the call; its model_steps repeat
+	// their part of its usage and are actions.
+	"mastra": {
+		llmCalls: 1, in: 900, out: 70, cost: 900*1.5e-7 + 70*6e-7,
+		tools: 1, agents: 1, actions: 3, models: []string{"gpt-4o-mini"}, conventions: []string{"mastra"},
+	},
 	// session > agent > workflow > operation > [llm (wrapper) > openai.chat,
 	// failing tool], task.
 	"agentops": {
