@@ -22,6 +22,11 @@ func FromSpan(span ptrace.Span) []Event { return AppendFromSpan(nil, span) }
 // batch's events in one slice, not one slice a span.
 func AppendFromSpan(out []Event, span ptrace.Span) []Event {
 	attrs := span.Attributes()
+	failed := span.Status().Code() == ptrace.StatusCodeError
+	kind, convention := classify(attrs)
+	if kind == "" && !failed {
+		return out
+	}
 	base := Event{
 		Name:    span.Name(),
 		TraceID: span.TraceID().String(),
@@ -33,14 +38,13 @@ func AppendFromSpan(out []Event, span ptrace.Span) []Event {
 	if !span.ParentSpanID().IsEmpty() {
 		base.ParentSpanID = span.ParentSpanID().String()
 	}
-	failed := span.Status().Code() == ptrace.StatusCodeError
 	if v, ok := attrs.Get("agentops.capture"); ok && v.AsString() == "true" {
 		base.Source = "capture"
 	}
 	base.RequestID = firstID(attrs, fieldKeys.RequestID)
 	base.ResponseID = firstID(attrs, fieldKeys.ResponseID)
 	base.ToolCallID = firstID(attrs, fieldKeys.ToolCallID)
-	if kind, convention := classify(attrs); kind != "" {
+	if kind != "" {
 		e := base
 		e.Kind, e.Convention = kind, convention
 		fill(&e, span, failed)
@@ -72,12 +76,20 @@ func EachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
 }
 
 // classify applies kindRules: the span's kind and the convention that said so.
+// One pass over the span's attributes finds the rules that may apply; only
+// those are tried, in order.
 func classify(attrs pcommon.Map) (Kind, string) {
-	for _, r := range kindRules {
-		v, ok := attrs.Get(r.attr)
-		if !ok {
+	var present uint64
+	attrs.Range(func(k string, _ pcommon.Value) bool {
+		present |= ruleAttrs[k]
+		return true
+	})
+	for i := 0; present != 0; i, present = i+1, present>>1 {
+		if present&1 == 0 {
 			continue
 		}
+		r := &kindRules[i]
+		v, _ := attrs.Get(r.attr)
 		val := v.AsString()
 		if r.json {
 			val = jsonString(val)
@@ -93,6 +105,19 @@ func classify(attrs pcommon.Map) (Kind, string) {
 	}
 	return "", ""
 }
+
+// ruleAttrs maps each attribute kindRules read to the rules reading it, as
+// bits by rule index.
+var ruleAttrs = func() map[string]uint64 {
+	if len(kindRules) > 64 {
+		panic("events: more than 64 kind rules")
+	}
+	m := map[string]uint64{}
+	for i, r := range kindRules {
+		m[r.attr] |= 1 << i
+	}
+	return m
+}()
 
 // fill reads the fields of e's kind from the span.
 func fill(e *Event, span ptrace.Span, failed bool) {
