@@ -52,10 +52,14 @@ var kindRules = []kindRule{
 	{convention: "traceloop", attr: "traceloop.span.kind", kinds: map[string]Kind{
 		"workflow": KindAction, "task": KindAction, "agent": KindAgent, "tool": KindTool,
 	}},
-	// Claude Code (traces beta): every span names its type.
+	// Claude Code (traces beta): every span names its type, in 2.1.332
+	// without the claude_code. prefix its docs give it. An interaction is
+	// what Claude Code itself calls invoke_agent.
 	{convention: "claude_code", attr: "span.type", kinds: map[string]Kind{
+		"llm_request": KindLLM, "tool": KindTool, "interaction": KindAgent,
+		"tool.execution": KindAction, "tool.blocked_on_user": KindAction, "hook": KindAction,
 		"claude_code.llm_request": KindLLM, "claude_code.tool": KindTool,
-		"claude_code.interaction": KindAction, "claude_code.tool.execution": KindAction,
+		"claude_code.interaction": KindAgent, "claude_code.tool.execution": KindAction,
 		"claude_code.tool.blocked_on_user": KindAction, "claude_code.hook": KindAction,
 	}},
 	// Vercel AI SDK, legacy ai.* spans (v3-v6, v7 LegacyOpenTelemetry). The
@@ -165,7 +169,8 @@ var fieldKeys = struct {
 		"cache_read_tokens"},
 	CacheCreationTokens: []string{"gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
 		"gen_ai.usage.input_tokens.cache_write", "llm.usage.cache_creation_input_tokens",
-		"llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_write_input_tokens",
+		"llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_write.input_tokens",
+		"gen_ai.usage.cache_write_input_tokens",
 		"ai.usage.inputTokenDetails.cacheWriteTokens", "mlflow.chat.tokenUsage#cache_creation_input_tokens",
 		"cache_creation_tokens"},
 	ReasoningTokens: []string{"gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens",

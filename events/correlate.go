@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"hash/maphash"
 	"slices"
+	"time"
 )
 
 // One call can reach a session several times: as the agent's span, as its
@@ -18,13 +19,16 @@ import (
 //   - a log event emitted inside the span of an LLM (or tool) call reports
 //     that call;
 //   - where no id is shared, two LLM events are one call when they have
-//     the same model (or one names none), the same non-zero input and
-//     output tokens, overlapping times, different names (two
-//     instrumentations name their spans differently; one instrumentation's
-//     concurrent calls share a name), no ids that differ, and, both being
-//     spans, neither is below the other (that is a wrapper, see
-//     markWrappers). Two calls of the same model and usage one after the
-//     other do not overlap, and stay two.
+//     the same non-zero input and output tokens, models that agree (or one
+//     names none), different names (two instrumentations, or a span and a
+//     log event, name a call differently; one source names all its calls
+//     alike), no ids that differ, neither span is below the other (that is
+//     a wrapper, see markWrappers), and overlapping times, unless one of
+//     them names no model (Codex logs a call's usage as the stream
+//     completes, before the span that carries it starts). Pairs are joined
+//     nearest in time first, and a group never holds two events of one
+//     name: two calls of the same model and usage, one after the other,
+//     stay two.
 //
 // Of a group, the event counted is the agent's own span, else a captured
 // call, else a log event; it takes what it lacks from the others (usage,
@@ -220,7 +224,9 @@ func markRepeats(evs []Event, lin *Lineage, seen *Repeats) {
 	}
 }
 
-// sameUsage applies the no-id rule (see above) to the LLM events of cand.
+// sameUsage applies the no-id rule (see above) to the LLM events of cand:
+// the pairs it allows are joined nearest in time first, and never into a
+// group that would hold two events of one name.
 func sameUsage(evs []Event, cand []int, lin *Lineage, g *groups) {
 	type usage struct{ in, out int64 }
 	// Most calls' usage is their own: a bucket is made only for a usage
@@ -241,28 +247,89 @@ func sameUsage(evs []Event, cand []int, lin *Lineage, g *groups) {
 			}
 		}
 	}
+	type pair struct {
+		i, j int
+		gap  time.Duration
+	}
+	var pairs []pair
 	for _, b := range buckets {
 		slices.SortFunc(b, func(x, y int) int { return evs[x].Start.Compare(evs[y].Start) })
 		for x, i := range b {
 			for n, j := range b[x+1:] {
-				if n >= maxRepeatCandidates || evs[j].Start.After(evs[i].End) {
+				if n >= maxRepeatCandidates {
 					break
 				}
-				if g.find(i) != g.find(j) && oneCall(&evs[i], &evs[j], lin) {
-					g.union(i, j)
+				if oneCall(&evs[i], &evs[j], lin) {
+					pairs = append(pairs, pair{i, j, gap(&evs[i], &evs[j])})
 				}
 			}
 		}
 	}
+	if len(pairs) == 0 {
+		return
+	}
+	slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(a.gap, b.gap) })
+	names := map[int]map[string]bool{} // group root → the names it holds
+	for _, i := range cand {
+		r := g.find(i)
+		if names[r] == nil {
+			names[r] = map[string]bool{}
+		}
+		names[r][evs[i].Name] = true
+	}
+	for _, p := range pairs {
+		ri, rj := g.find(p.i), g.find(p.j)
+		if ri == rj {
+			continue
+		}
+		ni, nj := names[ri], names[rj]
+		if shareName(ni, nj) {
+			continue
+		}
+		g.union(p.i, p.j)
+		r := g.find(p.i)
+		for n := range ni {
+			nj[n] = true
+		}
+		names[r] = nj
+	}
 }
 
-// oneCall reports whether two LLM events of the same usage and overlapping
-// times are one call by the no-id rule.
+func shareName(a, b map[string]bool) bool {
+	for n := range a {
+		if b[n] {
+			return true
+		}
+	}
+	return false
+}
+
+// gap is the time between two events: 0 when they overlap.
+func gap(a, b *Event) time.Duration {
+	switch {
+	case b.Start.After(a.End):
+		return b.Start.Sub(a.End)
+	case a.Start.After(b.End):
+		return a.Start.Sub(b.End)
+	}
+	return 0
+}
+
+// oneCall reports whether two LLM events of the same usage may be one call
+// by the no-id rule: different names, models that agree (or one names
+// none), no ids that differ, neither span below the other, and times that
+// overlap, unless one names no model (Codex's response spans, whose
+// sse_event log is written as the stream completes, before the span that
+// handles it).
 func oneCall(a, b *Event, lin *Lineage) bool {
 	if a.Name == b.Name {
 		return false
 	}
-	if ma, mb := a.LLM.Model(), b.LLM.Model(); ma != "" && mb != "" && ma != mb {
+	ma, mb := a.LLM.Model(), b.LLM.Model()
+	if ma != "" && mb != "" && ma != mb {
+		return false
+	}
+	if ma != "" && mb != "" && gap(a, b) > 0 {
 		return false
 	}
 	if differ(a.RequestID, b.RequestID) || differ(a.ResponseID, b.ResponseID) {

@@ -30,9 +30,8 @@ type logEvent struct {
 	convention string
 	name       string
 	kind       Kind
-	// only, when its attr is set, restricts the entry to the records whose
-	// attr has one of the values.
-	only attrValues
+	// only restricts the entry to the records that meet every condition.
+	only []attrValues
 	// failedWhen says when the record reports a failure: a tool call that
 	// failed, or, for an error entry, the records that are errors at all.
 	failedWhen failure
@@ -40,10 +39,20 @@ type logEvent struct {
 	usage      usageMeaning
 }
 
-// attrValues is a condition: the attribute has one of the values.
+// attrValues is a condition: the attribute has one of the values, or,
+// with no values, is present.
 type attrValues struct {
 	attr   string
 	values []string
+}
+
+// holds reports whether a meets the condition.
+func (c attrValues) holds(a pcommon.Map) bool {
+	if len(c.values) == 0 {
+		_, ok := a.Get(c.attr)
+		return ok
+	}
+	return slices.Contains(c.values, str(a, c.attr))
 }
 
 // failure says which attributes report that a record is about a failure:
@@ -57,6 +66,7 @@ type failure struct {
 // first present wins.
 type logFields struct {
 	model, input, output, cacheRead, cacheCreation, reasoning, total, cost []string
+	cacheCreation1h                                                        []string
 	toolName, toolArgs, toolResult                                         []string
 	errorType, errorMessage                                                []string
 	requestID, responseID, toolCallID                                      []string
@@ -72,7 +82,7 @@ var logEvents = []logEvent{
 		fields: logFields{
 			model: []string{"model"}, input: []string{"input_tokens"}, output: []string{"output_tokens"},
 			cacheRead: []string{"cache_read_tokens"}, cacheCreation: []string{"cache_creation_tokens"},
-			cost: []string{"cost_usd"}, requestID: []string{"request_id"}, durationMS: []string{"duration_ms"},
+			cacheCreation1h: []string{"cache_creation_1h_tokens"}, cost: []string{"cost_usd"}, requestID: []string{"request_id"}, durationMS: []string{"duration_ms"},
 		}},
 	{convention: "claude_code", name: "claude_code.api_error", kind: KindError,
 		fields: logFields{
@@ -107,8 +117,10 @@ var logEvents = []logEvent{
 			toolCallID: []string{"call_id", "tool_call_id"}, durationMS: []string{"duration_ms"},
 		}},
 	// The GenAI inference event repeats a call its span (or Gemini CLI's
-	// api_response) reports too: correlate.go counts it once.
+	// api_response) reports too: correlate.go counts it once. Gemini CLI
+	// also sends one before the call, with no usage: that one is no call.
 	{convention: "gen_ai", name: "gen_ai.client.inference.operation.details", kind: KindLLM,
+		only: []attrValues{{attr: "gen_ai.usage.input_tokens"}},
 		fields: logFields{
 			model:     []string{"gen_ai.response.model", "gen_ai.request.model"},
 			input:     []string{"gen_ai.usage.input_tokens"},
@@ -118,10 +130,13 @@ var logEvents = []logEvent{
 			responseID: []string{"gen_ai.response.id"},
 		}},
 	{convention: "codex", name: "codex.sse_event", kind: KindLLM,
-		only: attrValues{"event.kind", []string{"response.completed"}},
+		// Codex 0.171 logs response.completed twice, the second time with
+		// the usage: the first is no call.
+		only: []attrValues{{"event.kind", []string{"response.completed"}}, {attr: "input_token_count"}},
 		fields: logFields{
 			model: []string{"model", "slug"}, input: []string{"input_token_count"}, output: []string{"output_token_count"},
-			cacheRead: []string{"cached_token_count"}, reasoning: []string{"reasoning_token_count"},
+			cacheRead: []string{"cached_token_count"}, cacheCreation: []string{"cache_write_token_count"},
+			reasoning:  []string{"reasoning_token_count"},
 			responseID: []string{"response_id"}, durationMS: []string{"duration_ms"},
 		}},
 	{convention: "codex", name: "codex.tool_result", kind: KindTool,
@@ -158,12 +173,21 @@ func fromLogEvent(lr plog.LogRecord) ([]Event, bool) {
 	a := lr.Attributes()
 	for _, i := range idx {
 		le := &logEvents[i]
-		if le.only.attr != "" && !slices.Contains(le.only.values, str(a, le.only.attr)) {
+		if !all(le.only, a) {
 			continue
 		}
 		return le.events(lr, name), true
 	}
 	return nil, true
+}
+
+func all(conds []attrValues, a pcommon.Map) bool {
+	for _, c := range conds {
+		if !c.holds(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // logEventOf finds the record's entries: by its EventName, else its
@@ -223,7 +247,9 @@ func (le *logEvent) events(lr plog.LogRecord, name string) []Event {
 			CacheReadTokens:     integer(a, f.cacheRead...),
 			CacheCreationTokens: integer(a, f.cacheCreation...),
 			ReasoningTokens:     integer(a, f.reasoning...),
+			Time:                start,
 		}
+		l.CacheCreation1hTokens = integer(a, f.cacheCreation1h...)
 		normaliseUsage(l, le.usage)
 		if cost, ok := anyNumber(a, f.cost...); ok {
 			l.CostUSD, l.CostSource = &cost, "log"

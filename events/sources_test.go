@@ -20,6 +20,42 @@ import (
 // JSON, either may be absent). The same call reported by several sources
 // must be counted once however the records arrive.
 var sourceTests = map[string]want{
+	// The CLI fixtures are the real OTLP of the agents' npm releases
+	// (@anthropic-ai/claude-code 2.1.332, @google/gemini-cli 0.61.0,
+	// @openai/codex 0.171.0) run with "say hello" against the LLM stand-in
+	// (internal/llmstandin), trimmed.
+	//
+	// Claude Code, traces beta on: the llm_request span and the
+	// api_request log share request_id. 120/9 once, at the log's cost_usd,
+	// not 240/18.
+	"claude_code": {
+		llmCalls: 1, in: 120, out: 9, cost: 0.00066, agents: 1,
+		models: []string{"claude-opus-5-5"}, conventions: []string{"claude_code"}, repeated: 1,
+	},
+	// The same with 1,000 of the input read from the cache: the span's
+	// gen_ai.usage.input_tokens counts it, the log's input_tokens does not
+	// (added up: 1,120 both ways).
+	"claude_code_cache": {
+		llmCalls: 1, in: 1120, out: 9, cacheRead: 1000, cost: 0.00086, agents: 1,
+		models: []string{"claude-opus-5-5"}, conventions: []string{"claude_code"}, repeated: 1,
+	},
+	// Gemini CLI, traces on: every call is an llm_call span (its own
+	// operation name), a gemini_cli.api_response log and a
+	// gen_ai.client.inference.operation.details log; the logs of its
+	// streamed main call are written outside the span, and match it by
+	// model, usage and time. Five utility_router calls and the main one.
+	"gemini_cli": {
+		llmCalls: 6, in: 6 * 200, out: 6 * 11,
+		cost:   5*tablePrice("gemini-3.5-flash-lite", 200, 11) + tablePrice("gemini-3.1-pro-preview", 200, 11),
+		models: []string{"gemini-3.1-pro-preview", "gemini-3.5-flash-lite"}, conventions: []string{"gemini_cli", "gen_ai"}, repeated: 12,
+	},
+	// Codex: the handle_responses span carries the usage and no model, the
+	// codex.sse_event response.completed log the usage and the model,
+	// before the span starts.
+	"codex": {
+		llmCalls: 1, in: 300, out: 12, unpriced: 1,
+		models: []string{"gpt-6.2-sol"}, conventions: []string{"codex", "gen_ai"}, repeated: 1,
+	},
 	// Two instrumentations of one call as sibling roots (OpenInference's
 	// LangChain ChatOpenAI and OpenAI Chat Completions, same model and
 	// usage, overlapping), twice: 2 calls, 130/17, not 4, 260/34. Then two
@@ -38,6 +74,16 @@ var sourceTests = map[string]want{
 		cost:   200*3e-6 + 1000*3e-7 + 80*1.5e-5, // claude-3-5-sonnet-20241022
 		models: []string{"claude-3-5-sonnet-20241022"}, conventions: []string{"gen_ai"}, repeated: 1,
 	},
+}
+
+// tablePrice is what the embedded price table asks for a call: the
+// fixtures of models this file does not price by hand.
+func tablePrice(model string, in, out int64) float64 {
+	usd, ok := pricing.Default().Price(events.LLM{RequestModel: model, InputTokens: in, OutputTokens: out})
+	if !ok {
+		panic("no price for " + model)
+	}
+	return usd
 }
 
 // fixtureLogs decodes testdata/<name>.logs.json into its records, or none
