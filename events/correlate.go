@@ -2,6 +2,7 @@ package events
 
 import (
 	"cmp"
+	"fmt"
 	"hash/maphash"
 	"slices"
 	"time"
@@ -45,52 +46,11 @@ const maxRemembered = 1 << 16
 
 // Repeats remembers the ids of the calls a Window has already counted, so
 // that a source reporting one of them after it left the window is not
-// counted again. The zero value is ready to use. It keeps each id as a
-// seeded 64-bit hash and the counted event's span id (or log name) it
-// shares with that event: some 40 bytes a call.
+// counted again. It keeps 16 bytes per id (a hash of it, and the counted
+// span's id); the zero value is ready to use.
 type Repeats struct {
-	seed    maphash.Seed
-	counted map[uint64]repeatRef
-}
-
-// repeatRef is what SameAs will say of a counted event (see eventRef),
-// made into a string only when a repeat arrives.
-type repeatRef struct {
-	log bool
-	id  string // the span id, or the log event's name
-}
-
-func (r repeatRef) String() string {
-	if r.log {
-		return "log " + r.id
-	}
-	return "span " + r.id
-}
-
-func refOf(e *Event) repeatRef {
-	if e.Source != "log" && e.SpanID != "" {
-		return repeatRef{id: e.SpanID}
-	}
-	return repeatRef{log: true, id: e.Name}
-}
-
-// hash is k's key in counted.
-func (r *Repeats) hash(k idKey) uint64 {
-	var h maphash.Hash
-	h.SetSeed(r.seed)
-	h.WriteString(string(k.kind))
-	h.WriteByte(k.which)
-	h.WriteString(k.id)
-	return h.Sum64()
-}
-
-// lookup returns the counted event an id names.
-func (r *Repeats) lookup(k idKey) (repeatRef, bool) {
-	if r == nil || r.counted == nil {
-		return repeatRef{}, false
-	}
-	ref, ok := r.counted[r.hash(k)]
-	return ref, ok
+	counted map[uint64]uint64 // id key → counted span id (0: a log event)
+	logs    map[uint64]string // id key → the counted log event's name
 }
 
 // remember notes the ids of a counted event.
@@ -98,17 +58,41 @@ func (r *Repeats) remember(e *Event) {
 	if e.SameAs != "" || !repeatable(e) {
 		return
 	}
-	var buf [3]idKey
-	for _, k := range idKeys(e, &buf) {
+	keys, n := idKeys(e)
+	for _, k := range keys[:n] {
 		if len(r.counted) >= maxRemembered {
 			return
 		}
 		if r.counted == nil {
-			r.seed = maphash.MakeSeed()
-			r.counted = map[uint64]repeatRef{}
+			r.counted = map[uint64]uint64{}
 		}
-		r.counted[r.hash(k)] = refOf(e)
+		span := uint64(0)
+		if e.Source != "log" {
+			span = hexID(e.SpanID)
+		}
+		r.counted[k] = span
+		if span == 0 {
+			if r.logs == nil {
+				r.logs = map[uint64]string{}
+			}
+			r.logs[k] = e.Name
+		}
 	}
+}
+
+// counts returns what SameAs says of the counted call e repeats, if the
+// window counted it already.
+func (r *Repeats) counts(e *Event) (string, bool) {
+	keys, n := idKeys(e)
+	for _, k := range keys[:n] {
+		if span, ok := r.counted[k]; ok {
+			if span == 0 {
+				return "log " + r.logs[k], true
+			}
+			return fmt.Sprintf("span %016x", span), true
+		}
+	}
+	return "", false
 }
 
 // repeatable reports whether e is an event another source may repeat and
@@ -125,31 +109,42 @@ func repeatable(e *Event) bool {
 	return false
 }
 
-// idKey is one of an event's ids, with its kind: a call's request id and
-// an error of that call's are not one event.
-type idKey struct {
-	kind  Kind
-	which byte // 'q' request, 'r' response, 't' tool call
-	id    string
-}
-
-// idKeys are the keys of e's ids, in buf: no allocation per event.
-func idKeys(e *Event, buf *[3]idKey) []idKey {
-	keys := buf[:0]
+// idKeys are the keys of e's ids, by kind (a call's request id and an
+// error of that call's are not one event): 64-bit hashes, in a fixed
+// array, as the rules run over every event of the window and should
+// allocate nothing per event.
+func idKeys(e *Event) (keys [3]uint64, n int) {
 	if e.RequestID != "" {
-		keys = append(keys, idKey{e.Kind, 'q', e.RequestID})
+		keys[n], n = idHash(e.Kind, 'q', e.RequestID), n+1
 	}
 	if e.ResponseID != "" {
-		keys = append(keys, idKey{e.Kind, 'r', e.ResponseID})
+		keys[n], n = idHash(e.Kind, 'p', e.ResponseID), n+1
 	}
 	if e.ToolCallID != "" && e.Kind != KindLLM {
-		keys = append(keys, idKey{e.Kind, 't', e.ToolCallID})
+		keys[n], n = idHash(e.Kind, 't', e.ToolCallID), n+1
 	}
-	return keys
+	return keys, n
+}
+
+// idSeed seeds the id hashes; ids are compared within one process only.
+var idSeed = maphash.MakeSeed()
+
+func idHash(kind Kind, field byte, id string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(idSeed)
+	_, _ = h.WriteString(string(kind))
+	_ = h.WriteByte(field)
+	_, _ = h.WriteString(id)
+	return h.Sum64()
 }
 
 // eventRef is what SameAs says of the counted event.
-func eventRef(e *Event) string { return refOf(e).String() }
+func eventRef(e *Event) string {
+	if e.Source != "log" && e.SpanID != "" {
+		return "span " + e.SpanID
+	}
+	return "log " + e.Name
+}
 
 // sourceRank orders the sources of one call: the agent's own span is
 // counted, else a captured call, else a log event.
@@ -174,37 +169,42 @@ func markRepeats(evs []Event, lin *Lineage, seen *Repeats) {
 		return
 	}
 	g := newGroups(len(evs))
-	byKey := make(map[idKey]int, len(cand))
-	type spanCtxKey struct {
-		kind Kind
-		span string
-	}
-	spanCtx := make(map[spanCtxKey]int, len(cand)) // the span event of a kind, by span id
-	var buf [3]idKey
+	byKey := make(map[uint64]int, len(cand))
+	logs := false
 	for _, i := range cand {
 		e := &evs[i]
-		for _, k := range idKeys(e, &buf) {
+		keys, n := idKeys(e)
+		for _, k := range keys[:n] {
 			if j, ok := byKey[k]; ok {
 				g.union(i, j)
 			} else {
 				byKey[k] = i
 			}
 		}
-		if e.Source != "log" && e.SpanID != "" && e.Kind != KindError {
-			spanCtx[spanCtxKey{e.Kind, e.SpanID}] = i
-		}
+		logs = logs || e.Source == "log"
 	}
-	for _, i := range cand {
-		e := &evs[i]
-		if e.Source == "log" && e.SpanID != "" {
-			if j, ok := spanCtx[spanCtxKey{e.Kind, e.SpanID}]; ok {
-				g.union(i, j)
+	// A log event emitted in the span of its call: only when there are logs.
+	if logs {
+		type spanKey struct {
+			kind Kind
+			span string
+		}
+		spanCtx := map[spanKey]int{} // the span event of a kind, by span id
+		for _, i := range cand {
+			if e := &evs[i]; e.Source != "log" && e.SpanID != "" && e.Kind != KindError {
+				spanCtx[spanKey{e.Kind, e.SpanID}] = i
+			}
+		}
+		for _, i := range cand {
+			if e := &evs[i]; e.Source == "log" && e.SpanID != "" {
+				if j, ok := spanCtx[spanKey{e.Kind, e.SpanID}]; ok {
+					g.union(i, j)
+				}
 			}
 		}
 	}
 	sameUsage(evs, cand, lin, g)
-	// Most events are a group of one: settled as they are, without
-	// collecting them.
+	// Most events are a group of their own: only the others are gathered.
 	size := make([]int32, len(evs))
 	for _, i := range cand {
 		size[g.find(i)]++
@@ -212,12 +212,14 @@ func markRepeats(evs []Event, lin *Lineage, seen *Repeats) {
 	members := map[int][]int{}
 	for _, i := range cand {
 		r := g.find(i)
-		if size[r] == 1 {
-			one := [1]int{i}
-			settle(evs, one[:], seen)
-			continue
+		switch {
+		case size[r] > 1:
+			members[r] = append(members[r], i)
+		case seen != nil && len(seen.counted) > 0:
+			if ref, ok := seen.counts(&evs[i]); ok {
+				evs[i].SameAs = ref
+			}
 		}
-		members[r] = append(members[r], i)
 	}
 	for _, m := range members {
 		settle(evs, m, seen)
@@ -228,40 +230,40 @@ func markRepeats(evs []Event, lin *Lineage, seen *Repeats) {
 // the pairs it allows are joined nearest in time first, and never into a
 // group that would hold two events of one name.
 func sameUsage(evs []Event, cand []int, lin *Lineage, g *groups) {
-	type usage struct{ in, out int64 }
-	// Most calls' usage is their own: a bucket is made only for a usage
-	// met twice, not a slice for every call.
-	firstOf := make(map[usage]int, len(cand))
-	buckets := map[usage][]int{}
+	var llm []int
+	noResponseID, noRequestID := false, false
 	for _, i := range cand {
 		if l := evs[i].LLM; evs[i].Kind == KindLLM && l.InputTokens > 0 && l.OutputTokens > 0 {
-			u := usage{l.InputTokens, l.OutputTokens}
-			j, seen := firstOf[u]
-			switch {
-			case !seen:
-				firstOf[u] = i
-			case buckets[u] == nil:
-				buckets[u] = []int{j, i}
-			default:
-				buckets[u] = append(buckets[u], i)
-			}
+			llm = append(llm, i)
+			noResponseID = noResponseID || evs[i].ResponseID == ""
+			noRequestID = noRequestID || evs[i].RequestID == ""
 		}
 	}
+	// Two events with response ids (or request ids) that differ are two
+	// calls, and equal ones are grouped already: when every event has
+	// one, the rule has nothing to join (a session of instrumented calls).
+	if !noResponseID || !noRequestID {
+		return
+	}
+	// By usage, then start: the events of one usage are a run, in time.
+	slices.SortFunc(llm, func(x, y int) int {
+		a, b := evs[x].LLM, evs[y].LLM
+		return cmp.Or(cmp.Compare(a.InputTokens, b.InputTokens), cmp.Compare(a.OutputTokens, b.OutputTokens),
+			evs[x].Start.Compare(evs[y].Start))
+	})
 	type pair struct {
 		i, j int
 		gap  time.Duration
 	}
 	var pairs []pair
-	for _, b := range buckets {
-		slices.SortFunc(b, func(x, y int) int { return evs[x].Start.Compare(evs[y].Start) })
-		for x, i := range b {
-			for n, j := range b[x+1:] {
-				if n >= maxRepeatCandidates {
-					break
-				}
-				if oneCall(&evs[i], &evs[j], lin) {
-					pairs = append(pairs, pair{i, j, gap(&evs[i], &evs[j])})
-				}
+	for x, i := range llm {
+		a := evs[i].LLM
+		for n, j := range llm[x+1:] {
+			if b := evs[j].LLM; n >= maxRepeatCandidates || b.InputTokens != a.InputTokens || b.OutputTokens != a.OutputTokens {
+				break
+			}
+			if oneCall(&evs[i], &evs[j], lin) {
+				pairs = append(pairs, pair{i, j, gap(&evs[i], &evs[j])})
 			}
 		}
 	}
@@ -269,13 +271,15 @@ func sameUsage(evs []Event, cand []int, lin *Lineage, g *groups) {
 		return
 	}
 	slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(a.gap, b.gap) })
-	names := map[int]map[string]bool{} // group root → the names it holds
+	// The names each group of a pair holds, gathered for those groups only.
+	names := map[int]map[string]bool{} // group root → its names
+	for _, p := range pairs {
+		names[g.find(p.i)], names[g.find(p.j)] = map[string]bool{}, map[string]bool{}
+	}
 	for _, i := range cand {
-		r := g.find(i)
-		if names[r] == nil {
-			names[r] = map[string]bool{}
+		if m, ok := names[g.find(i)]; ok {
+			m[evs[i].Name] = true
 		}
-		names[r][evs[i].Name] = true
 	}
 	for _, p := range pairs {
 		ri, rj := g.find(p.i), g.find(p.j)
@@ -347,16 +351,13 @@ func differ(a, b string) bool { return a != "" && b != "" && a != b }
 // it lacks from the others, and marks them SameAs it. When the group's call
 // was counted already (it left the window), all of the group repeat it.
 func settle(evs []Event, m []int, seen *Repeats) {
-	if seen != nil && seen.counted != nil {
-		var buf [3]idKey
+	if seen != nil && len(seen.counted) > 0 {
 		for _, i := range m {
-			for _, k := range idKeys(&evs[i], &buf) {
-				if ref, ok := seen.lookup(k); ok {
-					for _, j := range m {
-						evs[j].SameAs = ref.String()
-					}
-					return
+			if ref, ok := seen.counts(&evs[i]); ok {
+				for _, j := range m {
+					evs[j].SameAs = ref
 				}
+				return
 			}
 		}
 	}
@@ -391,9 +392,8 @@ func absorb(p, o *Event) {
 			l.CacheCreation1hTokens, l.ReasoningTokens = x.CacheCreation1hTokens, x.ReasoningTokens
 		}
 		// A cost a source reports (Claude Code's cost_usd) is preferred to
-		// our price; prices are set after this rule, so any cost here is
-		// reported.
-		if l.CostUSD == nil && x.CostUSD != nil {
+		// our price.
+		if x.CostUSD != nil && x.CostSource != "table" && (l.CostUSD == nil || l.CostSource == "table") {
 			l.CostUSD, l.CostSource = x.CostUSD, x.CostSource
 		}
 		if l.Model() == "" {
