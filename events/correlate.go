@@ -390,6 +390,7 @@ func absorb(p, o *Event) {
 			l.InputTokens, l.OutputTokens, l.TotalTokens = x.InputTokens, x.OutputTokens, x.TotalTokens
 			l.CacheReadTokens, l.CacheCreationTokens = x.CacheReadTokens, x.CacheCreationTokens
 			l.CacheCreation1hTokens, l.ReasoningTokens = x.CacheCreation1hTokens, x.ReasoningTokens
+			l.UsageMissing = x.UsageMissing
 		}
 		// A cost a source reports (Claude Code's cost_usd) is preferred to
 		// our price.
