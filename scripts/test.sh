@@ -19,3 +19,7 @@ for target in FuzzSummary FuzzWaterfall FuzzTruncate; do
 done
 # ... and of the export pipeline's reader of JSON lines files (store, unsent).
 go test -run='^$' -fuzz='^FuzzScanLines$' -fuzztime=5s ./exporter/
+# ... and of the capture proxy's stream and request rewriting (seeds in capture/testdata/fuzz/).
+for target in FuzzSSE FuzzInjectUsage; do
+  go test -run='^$' -fuzz="^$target\$" -fuzztime=5s ./capture/
+done
