@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentops-dev/agentops/internal/llmstandin"
+)
+
+// TestCaptureFaults is the fault matrix: for each fault the client (the
+// real openai or Anthropic SDK, retries off) prints what it saw, and
+// must see the same through agentops as directly; nothing hangs past the
+// child's exit; the session records each call's outcome.
+func TestCaptureFaults(t *testing.T) {
+	// Slow streams send two events and then wait for their client to
+	// leave: a stream is surely in flight when the client cancels or
+	// exits.
+	_, h := llmstandin.NewFaulty(llmstandin.Config{}, llmstandin.Faults{SlowPause: time.Hour})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	down := "http://" + freePort(t)
+
+	tests := []struct {
+		name string
+		base string // the user's base URL; empty: the stand-in
+		args []string
+		// outcomes of the captured calls, in order; the session's errors
+		outcomes []string
+		errors   int
+		// same says the output must be byte-identical (not for a child
+		// that exits in the middle of a stream: it prints before).
+		noCompare bool
+	}{
+		{name: "upstream down", base: down, args: []string{"--only", "chat"}, outcomes: []string{"unreachable"}, errors: 1},
+		{name: "429 with a body", args: []string{"--only", "chat,messages", "--model", llmstandin.FaultRateLimit}, outcomes: []string{"http_error", "http_error"}, errors: 2},
+		{name: "500 with a body, streaming", args: []string{"--only", "chat-stream,messages-stream", "--model", llmstandin.FaultServerError}, outcomes: []string{"http_error", "http_error"}, errors: 2},
+		{name: "stream cut in the middle", args: []string{"--only", "chat-stream,responses-stream,messages-stream", "--model", llmstandin.FaultCut}, outcomes: []string{"stream_cut", "stream_cut", "stream_cut"}, errors: 3},
+		{name: "body cut in the middle", args: []string{"--only", "chat", "--model", llmstandin.FaultCut}, outcomes: []string{"stream_cut"}, errors: 1},
+		{name: "client cancels a stream", args: []string{"--only", "chat-stream", "--model", llmstandin.FaultSlow, "--abort-after", "1"}, outcomes: []string{"cancelled"}},
+		{name: "child exits in the middle of a stream", args: []string{"--only", "chat-stream", "--model", llmstandin.FaultSlow, "--exit-after", "1"}, outcomes: []string{"cancelled"}},
+		{name: "request body of 20 MB", args: []string{"--only", "chat", "--big-bytes", "20971520"}, outcomes: []string{"ok"}},
+		{name: "response body of 8 MB", args: []string{"--only", "chat,messages", "--model", llmstandin.FaultHuge}, outcomes: []string{"ok", "ok"}},
+		{name: "50 concurrent streams", args: []string{"--concurrent", "50"}, outcomes: repeat("ok", 50)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := tt.base
+			if base == "" {
+				base = srv.URL
+			}
+			env := clientEnv(base)
+			child := nodeScript(t, "plain-agent.js", tt.args...)
+			direct, directCode := runDirect(t, env, child...)
+			res := runAgentops(t, env, nil, child...)
+			t.Logf("the client saw: %.300s", strings.TrimSpace(res.stdout))
+			if res.exitCode != directCode || res.stdout != direct {
+				t.Errorf("through agentops: exit %d, stdout\n%s\ndirect: exit %d, stdout\n%s", res.exitCode, res.stdout, directCode, direct)
+			}
+			spans := capturedSpans(t, res.session)
+			var got []string
+			for _, sp := range spans {
+				got = append(got, sp["agentops.capture.outcome"].(string))
+			}
+			if strings.Join(sortedCopy(got), ",") != strings.Join(sortedCopy(tt.outcomes), ",") {
+				t.Errorf("outcomes %v, want %v", got, tt.outcomes)
+			}
+			tot := res.session.Totals
+			if tot.LLMCalls != len(tt.outcomes) || tot.Errors != tt.errors {
+				t.Errorf("%d LLM calls, %d errors; want %d, %d", tot.LLMCalls, tot.Errors, len(tt.outcomes), tt.errors)
+			}
+			for _, sp := range spans {
+				if sp["agentops.capture.outcome"] != "ok" && sp["agentops.capture.usage_missing"] == nil && sp["gen_ai.usage.input_tokens"] == nil {
+					t.Errorf("%s: %s without usage, not marked: %v", sp["name"], sp["agentops.capture.outcome"], sp)
+				}
+			}
+			for _, e := range tot.ErrorSamples {
+				t.Logf("error recorded: %s: %s", e.Where, e.Message)
+			}
+		})
+	}
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
