@@ -1,7 +1,13 @@
 package e2e
 
 import (
-	"net/http/httptest"
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -14,12 +20,7 @@ import (
 // must see the same through agentops as directly; nothing hangs past the
 // child's exit; the session records each call's outcome.
 func TestCaptureFaults(t *testing.T) {
-	// Slow streams send two events and then wait for their client to
-	// leave: a stream is surely in flight when the client cancels or
-	// exits.
-	_, h := llmstandin.NewFaulty(llmstandin.Config{}, llmstandin.Faults{SlowPause: time.Hour})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	standinURL := startStandinProcess(t)
 	down := "http://" + freePort(t)
 
 	tests := []struct {
@@ -48,7 +49,7 @@ func TestCaptureFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			base := tt.base
 			if base == "" {
-				base = srv.URL
+				base = standinURL
 			}
 			env := clientEnv(base)
 			child := nodeScript(t, "plain-agent.js", tt.args...)
@@ -80,6 +81,63 @@ func TestCaptureFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startStandinProcess runs the stand-in, with its fault modes, in a
+// process of its own (this test binary as a child): the 20 MB requests
+// and 8 MB answers stay out of the test process, whose memory the
+// children's peak RSS would otherwise report (Linux counts the parent's
+// high-water mark in a child started by vfork and exec). Slow streams
+// send two events and then wait for their client to leave, so that a
+// stream is surely in flight when the client cancels or exits. The child
+// ends when its stdin closes.
+func startStandinProcess(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), childEnvVar+"=standin")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("the stand-in did not start: %v", err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// standinChild serves the stand-in with its fault modes on loopback,
+// prints its URL and serves until its stdin closes.
+func standinChild() int {
+	_, h := llmstandin.NewFaulty(llmstandin.Config{}, llmstandin.Faults{SlowPause: time.Hour})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}()
+	fmt.Println("http://" + ln.Addr().String())
+	_ = http.Serve(ln, h)
+	return 1
 }
 
 func repeat(s string, n int) []string {

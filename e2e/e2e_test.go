@@ -32,6 +32,8 @@ func TestMain(m *testing.M) {
 		os.Exit(goSDKChild())
 	case "openaigo":
 		os.Exit(openAIGoChild())
+	case "standin":
+		os.Exit(standinChild())
 	case "agentopssdk":
 		os.Exit(agentOpsSDKChild())
 	case "aoconvention":
