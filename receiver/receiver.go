@@ -138,7 +138,27 @@ func (r *Receiver) Addr() string { return r.ln.Addr().String() }
 // Endpoint is the base URL an OTLP client should use, over HTTP or gRPC;
 // valid after Start. The http scheme also tells gRPC exporters to connect
 // without TLS.
-func (r *Receiver) Endpoint() string { return "http://" + r.Addr() }
+//
+// A wildcard listen address (0.0.0.0, ::) is no address to connect to:
+// the endpoint names loopback in its place.
+func (r *Receiver) Endpoint() string { return "http://" + connectAddr(r.cfg.Addr, r.Addr()) }
+
+// connectAddr is where a client on this machine reaches a listener bound
+// to bound (the listener's address), asked for as listen.
+func connectAddr(listen, bound string) string {
+	host, port, err := net.SplitHostPort(bound)
+	if err != nil {
+		return bound
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
+		return bound
+	}
+	lhost, _, _ := net.SplitHostPort(listen)
+	if ip := net.ParseIP(lhost); ip != nil && ip.To4() == nil {
+		return net.JoinHostPort("::1", port)
+	}
+	return net.JoinHostPort("127.0.0.1", port)
+}
 
 // track counts requests in flight, so Drain knows when the last exports
 // have been handled, whatever protocol carried them.

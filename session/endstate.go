@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/agentops-dev/agentops/events"
 	"github.com/agentops-dev/agentops/record"
@@ -42,8 +43,12 @@ func decideEnd(rec *record.Session, failOnErrors bool) {
 		rec.EndReason = "telemetry incomplete: the child's exports were still arriving when agentops stopped waiting"
 	case rec.MissingParents > 0:
 		rec.EndState = record.Indeterminate
-		rec.EndReason = fmt.Sprintf("telemetry incomplete: %d parent span%s never arrived (did the child exit without flushing its OpenTelemetry SDK?)",
-			rec.MissingParents, map[bool]string{true: "", false: "s"}[rec.MissingParents == 1])
+		count := strconv.Itoa(rec.MissingParents)
+		if rec.MissingParents >= events.MaxMissingParents {
+			count = "at least " + count // the window stops counting there
+		}
+		rec.EndReason = fmt.Sprintf("telemetry incomplete: %s parent span%s never arrived (did the child exit without flushing its OpenTelemetry SDK?)",
+			count, map[bool]string{true: "", false: "s"}[rec.MissingParents == 1])
 	case failOnErrors && rec.Totals.Errors > 0:
 		rec.EndState = record.Fail
 		rec.EndReason = fmt.Sprintf("exit code 0 but %s; last: %s", errorCount(rec.Totals.Errors), lastErr)

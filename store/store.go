@@ -189,9 +189,14 @@ func (s *Store) Resolve(ref string) (*Entry, error) {
 	case 1:
 		return s.load(matches[0]), nil
 	}
-	ids := make([]string, 0, len(matches))
-	for _, m := range matches {
+	// A one-character prefix can match hundreds: name a few.
+	const listed = 5
+	ids := make([]string, 0, listed+1)
+	for _, m := range matches[:min(len(matches), listed)] {
 		ids = append(ids, idOf(m))
+	}
+	if more := len(matches) - listed; more > 0 {
+		ids = append(ids, fmt.Sprintf("and %d more", more))
 	}
 	return nil, fmt.Errorf("%w %q matches %d sessions (%s): give more characters", ErrAmbiguous, ref, len(matches), strings.Join(ids, ", "))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -23,6 +24,51 @@ func isLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// selfTarget returns the first exporter whose target is the receiver's own
+// listen address: its exports would come back to the session as the
+// child's telemetry and be exported again, without end (with --no-auth,
+// 100 spans became 94,210 calls in 5 s). An ephemeral port (:0) cannot be
+// named in advance.
+func selfTarget(listen string, exporters []string) (string, bool) {
+	lhost, port, err := net.SplitHostPort(listen)
+	if err != nil || port == "0" || port == "" {
+		return "", false
+	}
+	defaults := map[string]string{"otlp": "http://localhost:4318", "otlpgrpc": "http://localhost:4317"}
+	for _, spec := range exporters {
+		name, target, _ := strings.Cut(spec, "=")
+		if target == "" {
+			target = defaults[name]
+		}
+		u, err := url.Parse(target)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		tport := u.Port()
+		if tport == "" {
+			tport = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		}
+		if tport == port && sameHost(lhost, u.Hostname()) {
+			return spec, true
+		}
+	}
+	return "", false
+}
+
+// sameHost reports whether a connection to host reaches a listener bound to
+// listenHost on this machine.
+func sameHost(listenHost, host string) bool {
+	if strings.EqualFold(listenHost, host) {
+		return true
+	}
+	local := func(h string) bool {
+		ip := net.ParseIP(h)
+		return strings.EqualFold(h, "localhost") || ip != nil && ip.IsLoopback()
+	}
+	wildcard := listenHost == "" || listenHost == "0.0.0.0" || listenHost == "::"
+	return local(host) && (local(listenHost) || wildcard)
 }
 
 // warnListen tells the user when --listen exposes the receiver beyond this

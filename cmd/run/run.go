@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
+	"github.com/agentops-dev/agentops/cmd/storedsession"
 	"github.com/agentops-dev/agentops/compare"
 	"github.com/agentops-dev/agentops/envinject"
 	"github.com/agentops-dev/agentops/iostreams"
@@ -277,6 +279,19 @@ func runRun(ctx context.Context, opts *Options) error {
 		return &exitcode.Error{Code: exitcode.Usage, Err: err}
 	}
 	warnListen(opts.IO.ErrOut, opts.Listen, opts.NoAuth)
+	if opts.ReportPath != "" {
+		if err := storedsession.CheckReportPath(opts.ReportPath); err != nil {
+			return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("--report: %w", err)}
+		}
+	}
+	if spec, ok := selfTarget(opts.Listen, opts.Export.Exporters); ok {
+		return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("-e %s points at the session's own receiver (--listen %s): its exports would come back as the child's telemetry and be exported again without end; point it at another port, or --listen elsewhere", spec, opts.Listen)}
+	}
+	for _, tag := range opts.Export.Tags {
+		if strings.Contains(tag, ",") {
+			return &exitcode.Error{Code: exitcode.Usage, Err: fmt.Errorf("--tag %q holds a comma: the child's agentops.tags joins tags with commas, so it would read as two; use one --tag per tag", tag)}
+		}
+	}
 	if !opts.Quiet {
 		for _, w := range envinject.Warnings(os.Environ()) {
 			fmt.Fprintln(opts.IO.ErrOut, "agentops: warning:", w)

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
 	"github.com/agentops-dev/agentops/events"
@@ -63,8 +64,21 @@ func WriteReport(w io.Writer, s *store.Session) error {
 	return bw.Flush()
 }
 
+// CheckReportPath refuses a report path that is a directory: the report
+// is one file, named by the path (it was written as a temporary file in the
+// directory's parent, then failed to replace the directory).
+func CheckReportPath(path string) error {
+	if fi, err := os.Stat(path); (err == nil && fi.IsDir()) || strings.HasSuffix(path, string(os.PathSeparator)) {
+		return fmt.Errorf("the report %s is a directory: name the file, as in %s", path, filepath.Join(path, "agentops-report.html"))
+	}
+	return nil
+}
+
 // WriteReportFile writes the HTML report of s to path, whole or not at all.
 func WriteReportFile(path string, s *store.Session) error {
+	if err := CheckReportPath(path); err != nil {
+		return err
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		// The error names our temporary file; say which directory is wrong.
