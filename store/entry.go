@@ -105,7 +105,7 @@ func (s *Store) load(name string) *Entry {
 	switch {
 	case metaErr != nil:
 		e.State = StateCorrupt
-	case alive(e.Meta):
+	case running(e.Path, e.Meta):
 		e.State = StateRunning
 	default:
 		e.State = StateIncomplete
@@ -138,6 +138,15 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	return nil
+}
+
+// running reports whether the agentops writing the session is alive: by
+// the lock it holds, else (a session from before the lock) by its pid.
+func running(dir string, m Meta) bool {
+	if held, known := lockHeld(dir); known {
+		return held
+	}
+	return alive(m)
 }
 
 // alive reports whether the agentops process that started the session is

@@ -164,6 +164,7 @@ func TestDamagedRecords(t *testing.T) {
 	start := time.Date(2026, 11, 26, 5, 0, 0, 0, time.UTC)
 	w := begin(t, s, "killed", start)
 	_ = w.ConsumeTraces(context.Background(), batch(2, 4, start))
+	w.Abandon()
 	// agentops dies mid-write: half a line, no session.json, and its pid is
 	// not alive.
 	spans := filepath.Join(w.Path(), SpansFile)

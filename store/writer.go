@@ -32,6 +32,8 @@ const OwnScopePrefix = "github.com/agentops-dev/agentops"
 type Writer struct {
 	store *Store
 	path  string
+	// lock holds the session's LockFile while the session runs.
+	lock *os.File
 
 	mu      sync.Mutex
 	files   map[string]*jsonLines
@@ -90,11 +92,21 @@ func (w *Writer) Begin(m Meta) error {
 	// written to a temporary file renamed into place: the directory is new
 	// and ours, the file one small write, and a reader that finds it
 	// missing or cut makes the same of both (see load).
-	if err := writeNew(filepath.Join(path, MetaFile), m); err != nil {
-		return err
+	// A session that could not even be begun (disk full) leaves nothing
+	// behind: an empty directory would become 'last' and list as corrupt.
+	lock, err := lockSession(path)
+	if err == nil {
+		err = writeNew(filepath.Join(path, MetaFile), m)
+	}
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		_ = os.RemoveAll(path)
+		return fmt.Errorf("begin the session record in %s: %w", path, err)
 	}
 	w.mu.Lock()
-	w.path, w.started = path, true
+	w.path, w.started, w.lock = path, true, lock
 	w.mu.Unlock()
 	return nil
 }
@@ -248,7 +260,22 @@ func (w *Writer) Finish(rec *record.Session) error {
 	if err := writeFileAtomic(filepath.Join(w.path, SessionFile), rec); err != nil {
 		w.errs = append(w.errs, err)
 	}
+	w.lock.Close() // after session.json: the session is never seen unlocked without it
 	return errors.Join(w.errs...)
+}
+
+// Abandon stops writing without a final record, as a killed agentops
+// would: the files are closed and the lock released, so the session reads
+// incomplete. Tests use it to stand for a kill -9.
+func (w *Writer) Abandon() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	for _, jl := range w.files {
+		_ = jl.w.Flush()
+		_ = jl.f.Close()
+	}
+	w.lock.Close()
 }
 
 // Discard closes the files and removes the session's directory, for a
@@ -263,6 +290,7 @@ func (w *Writer) Discard() error {
 	for _, jl := range w.files {
 		_ = jl.f.Close()
 	}
+	w.lock.Close()
 	return os.RemoveAll(w.path)
 }
 

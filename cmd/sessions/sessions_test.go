@@ -52,6 +52,7 @@ func fillStore(t *testing.T) string {
 			t.Fatal(err)
 		}
 		if rec == nil {
+			w.Abandon() // killed
 			return
 		}
 		rec.ID, rec.Command, rec.Start, rec.End = id, []string{"agent", id}, start, start.Add(1500*time.Millisecond)
