@@ -34,4 +34,3 @@ func TestRunningIsTheLock(t *testing.T) {
 		t.Errorf("prune removed %d, want the dead session", len(removed))
 	}
 }
-
