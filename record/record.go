@@ -51,6 +51,10 @@ type Session struct {
 	// OutputTail is the end of what the child printed (stdout and stderr
 	// as they arrived), kept when it failed to show why.
 	OutputTail string `json:"output_tail,omitempty"`
+	// OutputError says why the child's output could not be written to
+	// agentops' own stdout or stderr (no space left on device): from then on
+	// the child got a broken pipe and its output was lost.
+	OutputError string `json:"output_error,omitempty"`
 	// Endpoint is the embedded receiver's URL the child was given.
 	Endpoint string `json:"endpoint"`
 	// InjectedEnv lists the names of the variables set in the child's environment.

@@ -1,9 +1,11 @@
 package runner
 
 import (
+	"errors"
 	"io"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -15,6 +17,16 @@ type outputs struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	sources []*os.File
+	// writeErr is the first failed write to our streams other than a
+	// reader gone away (EPIPE): a full disk, a quota, an I/O error.
+	writeErr error
+}
+
+// err is the first write error worth reporting.
+func (o *outputs) err() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.writeErr
 }
 
 // copy starts copying src to dst until src ends.
@@ -28,7 +40,13 @@ func (o *outputs) copy(dst io.Writer, src *os.File) {
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
-		copyOutput(dst, src, o.tail)
+		if err := copyOutput(dst, src, o.tail); err != nil && !errors.Is(err, syscall.EPIPE) {
+			o.mu.Lock()
+			if o.writeErr == nil {
+				o.writeErr = err
+			}
+			o.mu.Unlock()
+		}
 	}()
 }
 
@@ -58,8 +76,8 @@ func (o *outputs) finish(delay time.Duration) {
 
 // copyOutput copies src to dst and into t, one read at a time. A pseudo-
 // terminal master reports the end of its output as EIO, which like any read
-// error ends the copy.
-func copyOutput(dst io.Writer, src *os.File, t *tail) {
+// error ends the copy. It returns the error of a failed write.
+func copyOutput(dst io.Writer, src *os.File, t *tail) error {
 	defer src.Close()
 	buf := make([]byte, 64<<10)
 	for {
@@ -69,12 +87,13 @@ func copyOutput(dst io.Writer, src *os.File, t *tail) {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				// Our reader went away (EPIPE). Closing the child's
 				// pipe makes its next write fail the same way, as it
-				// would have without us in between.
-				return
+				// would have without us in between. Any other write
+				// error (ENOSPC) ends it the same way, and is reported.
+				return werr
 			}
 		}
 		if err != nil {
-			return
+			return nil
 		}
 	}
 }

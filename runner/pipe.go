@@ -87,6 +87,8 @@ func (p *pipes) Target(pid int) (int, bool) {
 
 func (p *pipes) Resize() {}
 
+func (p *pipes) OutputError() error { return p.out.err() }
+
 func (p *pipes) Finish(delay time.Duration) { p.out.finish(delay) }
 
 func (p *pipes) Close() {

@@ -117,6 +117,10 @@ type Result struct {
 	// Tail is the end of what the child printed on stdout and stderr, in
 	// the order it arrived, at most Config.TailBytes long.
 	Tail []byte
+	// OutputError says why copying the child's output to ours failed (no
+	// space left on device); the child then got a broken pipe. Empty when
+	// it did not.
+	OutputError string
 }
 
 // Run starts the child, forwards signals to it, copies its streams, waits
@@ -197,6 +201,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res := resultOf(pid, cmd.ProcessState)
 	res.Killed = sup.killed
 	res.Tail = tail.Bytes()
+	if err := streams.OutputError(); err != nil {
+		res.OutputError = err.Error()
+	}
 	return res, nil
 }
 
@@ -220,6 +227,9 @@ type childStreams interface {
 	// Close releases everything and restores our terminal; safe to call
 	// more than once.
 	Close()
+	// OutputError is the first failure to write the child's output to our
+	// streams, other than our reader going away; nil when none.
+	OutputError() error
 }
 
 func resultOf(pid int, ps *os.ProcessState) Result {

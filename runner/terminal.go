@@ -120,6 +120,8 @@ func (tm *terminal) Resize() {
 	}
 }
 
+func (tm *terminal) OutputError() error { return tm.out.err() }
+
 func (tm *terminal) Finish(delay time.Duration) {
 	tm.out.finish(delay)
 	_ = tm.ptmx.Close()

@@ -301,6 +301,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	if runErr != nil {
 		rec.StartError = runErr.Error()
 	}
+	rec.OutputError = res.OutputError
 
 	// The child is gone, but its last export may still be on the wire.
 	drainCtx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)

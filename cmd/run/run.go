@@ -378,6 +378,9 @@ func runRun(ctx context.Context, opts *Options) error {
 	}
 	if !opts.Quiet {
 		warnRefused(opts.IO.ErrOut, rec.ReceiverRefused)
+		if rec.OutputError != "" {
+			fmt.Fprintf(opts.IO.ErrOut, "agentops: warning: writing the command's output failed (%s): from then on the command got a broken pipe and its output was lost; free space where its output goes\n", rec.OutputError)
+		}
 		if rec.Capture != nil && rec.Capture.Error != "" {
 			fmt.Fprintln(opts.IO.ErrOut, "agentops:", rec.Capture.Error)
 		}
