@@ -1,6 +1,7 @@
 package events
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"net/url"
@@ -29,15 +30,11 @@ func AppendFromSpan(out []Event, span ptrace.Span) []Event {
 	}
 	base := Event{
 		Name:    span.Name(),
-		TraceID: span.TraceID().String(),
-		SpanID:  span.SpanID().String(),
 		Start:   span.StartTimestamp().AsTime(),
 		End:     span.EndTimestamp().AsTime(),
 		spanKey: id64(span.SpanID()),
 	}
-	if !span.ParentSpanID().IsEmpty() {
-		base.ParentSpanID = span.ParentSpanID().String()
-	}
+	base.TraceID, base.SpanID, base.ParentSpanID = hexIDs(span.TraceID(), span.SpanID(), span.ParentSpanID())
 	if v, ok := attrs.Get("agentops.capture"); ok && v.AsString() == "true" {
 		base.Source = "capture"
 	}
@@ -58,6 +55,28 @@ func AppendFromSpan(out []Event, span ptrace.Span) []Event {
 		out = append(out, e)
 	}
 	return out
+}
+
+// hexIDs is the hex of a span's ids, in one allocation rather than three
+// (an empty parent is ""), as pcommon's String methods write them.
+func hexIDs(trace pcommon.TraceID, span, parent pcommon.SpanID) (string, string, string) {
+	var b [64]byte
+	hex.Encode(b[:32], trace[:])
+	hex.Encode(b[32:48], span[:])
+	n := 48
+	if !parent.IsEmpty() {
+		hex.Encode(b[48:], parent[:])
+		n = 64
+	}
+	all := string(b[:n])
+	t, sp, p := all[:32], all[32:48], all[48:n]
+	if trace.IsEmpty() {
+		t = ""
+	}
+	if span.IsEmpty() {
+		sp = ""
+	}
+	return t, sp, p
 }
 
 // EachSpan calls fn with every span of td, in order: the walk over
