@@ -14,7 +14,7 @@ import (
 )
 
 // SchemaVersion is the version of the session JSON document.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // EndState is how a session ended, in AgentOps' terms.
 type EndState string

@@ -81,7 +81,7 @@ func TestReportWritesEverywhere(t *testing.T) {
 		t.Errorf("step summary not appended:\n%s", md)
 	}
 	js, _ := os.ReadFile(opts.JSONPath)
-	if !strings.Contains(string(js), `"schema_version": 1`) {
+	if !strings.Contains(string(js), `"schema_version": 2`) {
 		t.Errorf("--json file:\n%s", js)
 	}
 	opts.JSONPath = filepath.Join(dir, "missing", "s.json")
