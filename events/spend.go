@@ -31,18 +31,18 @@ func (w *Window) Spend() Spend {
 	}
 	w.mark()
 	for i := range w.evs {
-		l := w.evs[i].LLM
-		if w.evs[i].Kind != KindLLM || l == nil || l.Wrapper || l.Duplicate || w.evs[i].SameAs != "" {
+		e := &w.evs[i]
+		if !e.countedCall() {
 			continue
 		}
 		s.LLMCalls++
-		s.InputTokens += l.InputTokens
-		s.OutputTokens += l.OutputTokens
+		s.InputTokens += e.LLM.InputTokens
+		s.OutputTokens += e.LLM.OutputTokens
 		cost, ok := 0.0, false
-		if l.CostUSD != nil {
-			cost, ok = *l.CostUSD, true
-		} else if w.Pricer != nil {
-			cost, ok = w.Pricer.Price(*l)
+		if e.LLM.CostUSD != nil {
+			cost, ok = *e.LLM.CostUSD, true
+		} else {
+			cost, ok = tablePrice(e, w.Pricer)
 		}
 		if ok {
 			s.CostUSD += cost

@@ -236,21 +236,38 @@ func Finish(evs []Event, lin *Lineage, p Pricer) Totals {
 	return t
 }
 
+// countedCall reports whether e is an LLM call the totals count: not a
+// wrapper or duplicate span, not a repeat of a call another source reported.
+// The rules that mark e must have been applied.
+func (e *Event) countedCall() bool {
+	return e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate && e.SameAs == ""
+}
+
+// tablePrice is what p charges for e's call, at the call's time; ok is false
+// when p knows no price or the price is not a believable one.
+func tablePrice(e *Event, p Pricer) (float64, bool) {
+	if p == nil {
+		return 0, false
+	}
+	l := *e.LLM
+	if l.Time.IsZero() {
+		l.Time = e.Start
+	}
+	usd, ok := p.Price(l)
+	return usd, ok && validCost(usd)
+}
+
 // addFinished prices e with p, if it is a leaf LLM call that reports no
 // cost, and counts it. The rules that mark e must have been applied.
 func (t *Totals) addFinished(e *Event, p Pricer) {
-	if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate && e.SameAs == "" {
+	if e.countedCall() {
 		if !e.LLM.reportsUsage() && e.LLM.UsageMissing == "" {
 			e.LLM.UsageMissing = "the span reported no usage"
 		}
-	}
-	if e.Kind == KindLLM && e.LLM != nil && !e.LLM.Wrapper && !e.LLM.Duplicate && e.SameAs == "" && e.LLM.CostUSD == nil && p != nil {
-		l := *e.LLM
-		if l.Time.IsZero() {
-			l.Time = e.Start
-		}
-		if usd, ok := p.Price(l); ok && validCost(usd) {
-			e.LLM.CostUSD, e.LLM.CostSource = &usd, "table"
+		if e.LLM.CostUSD == nil {
+			if usd, ok := tablePrice(e, p); ok {
+				e.LLM.CostUSD, e.LLM.CostSource = &usd, "table"
+			}
 		}
 	}
 	t.Add(*e)
