@@ -360,6 +360,8 @@ type onTerminal struct {
 	ptmx *os.File // the emulator's side
 	tty  *os.File // agentops's terminal
 	out  *syncBuffer
+	// before is the terminal's settings before agentops started.
+	before unix.Termios
 }
 
 func startOnTerminal(t *testing.T, size pty.Winsize, args ...string) *onTerminal {
@@ -379,6 +381,9 @@ func startOnTerminalStderr(t *testing.T, size pty.Winsize, stderr io.Writer, arg
 		t.Fatal(err)
 	}
 	o := &onTerminal{cmd: exec.Command(agentopsBin, args...), ptmx: ptmx, tty: tty, out: &syncBuffer{}}
+	// The settings agentops finds, read before it starts: once started it
+	// may already have made the terminal raw.
+	o.before = o.termios(t)
 	o.cmd.Stdin, o.cmd.Stdout, o.cmd.Stderr = tty, tty, tty
 	if stderr != nil {
 		o.cmd.Stderr = stderr
@@ -435,7 +440,7 @@ trap 'echo "child-resized:$(stty size)"; kill -9 $$' WINCH
 echo child-ready
 while :; do sleep 0.05; done`
 	o := startOnTerminal(t, pty.Winsize{Rows: 31, Cols: 97}, append([]string{"run", "--"}, sh(script)...)...)
-	before := o.termios(t)
+	before := o.before
 	waitFor(t, o.out, "child-ready")
 
 	if raw := o.termios(t); raw.Lflag&(unix.ICANON|unix.ECHO|unix.ISIG) != 0 {
@@ -461,7 +466,7 @@ while :; do sleep 0.05; done`
 
 func TestTerminalModeRestoresAfterOurSIGTERM(t *testing.T) {
 	o := startOnTerminal(t, pty.Winsize{Rows: 24, Cols: 80}, append([]string{"run", "--"}, sh(`echo child-ready; while :; do sleep 0.05; done`)...)...)
-	before := o.termios(t)
+	before := o.before
 	waitFor(t, o.out, "child-ready")
 	_ = o.cmd.Process.Signal(syscall.SIGTERM)
 	if code := o.wait(t); code != 128+15 {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -118,12 +117,7 @@ func TestUpdateGoodFeed(t *testing.T) {
 // TestUpdateFailuresKeepTheTable: whatever goes wrong, the table in use
 // stays, and the error says what happened.
 func TestUpdateFailuresKeepTheTable(t *testing.T) {
-	down, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	downURL := "http://" + down.Addr().String() + "/data.json"
-	down.Close()
+	downURL := "http://" + refusingAddr(t) + "/data.json"
 
 	// A server that never answers, and one that stops halfway: both wait
 	// for the client to give up (no sleeps).
