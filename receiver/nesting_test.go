@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -113,9 +114,15 @@ func TestNestingLimitIsOneForEveryEncoding(t *testing.T) {
 	if spans != 2*6 || logs != 6 || metrics != 6 {
 		t.Errorf("sink got %d spans, %d logs, %d points; want 12, 6, 6 (only the requests within the limit)", spans, logs, metrics)
 	}
-	got := r.Refusals()
-	if got["HTTP 400 "+RefusedTooDeep] != refusedHTTP || got["gRPC InvalidArgument "+RefusedTooDeep] != refusedGRPC {
-		t.Errorf("refusals = %v, want %d HTTP and %d gRPC counted as %q", got, refusedHTTP, refusedGRPC, RefusedTooDeep)
+	// gRPC reports an RPC's end to the stats handler after the client may
+	// already have its answer: wait for the count, with a deadline.
+	want := map[string]int{"HTTP 400 " + RefusedTooDeep: refusedHTTP, "gRPC InvalidArgument " + RefusedTooDeep: refusedGRPC}
+	deadline := time.Now().Add(10 * time.Second)
+	for got := r.Refusals(); !maps.Equal(got, want); got = r.Refusals() {
+		if time.Now().After(deadline) {
+			t.Fatalf("refusals = %v, want %v", got, want)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
