@@ -195,6 +195,51 @@ func TestStoreKilledSession(t *testing.T) {
 	}
 }
 
+// TestStoreKilledRightAfterStart: the store's start record is written in
+// the background while the session starts, and the child is started only
+// once it is on disk. agentops killed (SIGKILL) the moment its child has
+// started, before anything arrived, leaves one session that lists as
+// incomplete with its command, and that show can read.
+func TestStoreKilledRightAfterStart(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(t.TempDir(), "started")
+	cmd := exec.Command(agentopsBin, "run", "--store", dir, "--", "sh", "-c", "echo > "+marker+"; exec sleep 60")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }()
+	waitForPath(t, marker)
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+
+	rows := listSessions(t, dir)
+	if len(rows) != 1 || rows[0].State != "incomplete" || rows[0].Spans != 0 {
+		t.Fatalf("sessions = %+v, want one incomplete session", rows)
+	}
+	out, errOut, code := agentops(t, "sessions", "--store", dir, "--limit", "0", "--json")
+	if code != 0 || !strings.Contains(out, "exec sleep 60") {
+		t.Errorf("sessions --json (exit %d) does not name the command:\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = agentops(t, "show", "last", "--store", dir)
+	if code != 0 || !strings.Contains(out, "(incomplete)") {
+		t.Errorf("show last: exit %d, want the incomplete session shown:\n%s%s", code, out, errOut)
+	}
+}
+
+// waitForPath polls until path exists.
+func waitForPath(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("%s did not appear", path)
+}
+
 // waitForFile polls dir's session directories until one has a non-empty
 // file named name, and returns its path.
 func waitForFile(t *testing.T, dir, name string) string {

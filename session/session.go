@@ -62,6 +62,8 @@ func exportDefaults() map[string]string {
 
 // Options configure a session.
 type Options struct {
+	// ID is the session id; empty means a new one (NewID).
+	ID string
 	// Command and Args are the child to run.
 	Command string
 	Args    []string
@@ -125,7 +127,17 @@ type Options struct {
 	// NoAgentTelemetry leaves out the agents' own telemetry switches
 	// (envinject.AgentSwitches) and Codex's -c exporter overrides.
 	NoAgentTelemetry bool
+	// BeforeChild, when set, is called once the receiver and the capture
+	// proxy are up, just before the child is started (and not at all when
+	// the receiver cannot start); the child waits for it to return. The
+	// local store's start record, begun in the background while the
+	// session starts, is made whole there: every child runs with its
+	// record on disk.
+	BeforeChild func()
 }
+
+// NewID returns a new session id (a random UUID).
+func NewID() string { return uuid.NewString() }
 
 // Session is one running session.
 type Session struct {
@@ -154,7 +166,10 @@ func New(opts Options) (*Session, error) {
 	if opts.DrainTimeout == 0 {
 		opts.DrainTimeout = 5 * time.Second
 	}
-	s := &Session{opts: opts, id: uuid.NewString()}
+	if opts.ID == "" {
+		opts.ID = NewID()
+	}
+	s := &Session{opts: opts, id: opts.ID}
 	res, err := sdkresource.Merge(sdkresource.Empty(), sdkresource.NewWithAttributes(semconv.SchemaURL,
 		sessionResource(opts, s.id)...,
 	))
@@ -273,6 +288,9 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	var stop <-chan struct{}
 	if s.budget != nil {
 		stop = s.budget.stop
+	}
+	if s.opts.BeforeChild != nil {
+		s.opts.BeforeChild()
 	}
 	res, runErr := runner.Run(ctx, runner.Config{
 		Command: s.opts.Command,

@@ -1,9 +1,13 @@
 package store
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/agentops-dev/agentops/record"
 )
 
 // TestRunningIsTheLock: a session is running while its writer holds the
@@ -33,4 +37,80 @@ func TestRunningIsTheLock(t *testing.T) {
 	if removed, _ := s.Prune(start.Add(24*time.Hour), false); len(removed) != 1 {
 		t.Errorf("prune removed %d, want the dead session", len(removed))
 	}
+}
+
+// TestPrepared: the files Prepare makes ahead (spans.jsonl and the
+// temporary file of session.json) leave a finished session with its
+// session.json and no temporary file, and a session whose writer died after
+// Prepare listed as incomplete with its start record, no problem but the
+// missing final record; Discard removes them with the rest.
+func TestPrepared(t *testing.T) {
+	s := Open(filepath.Join(t.TempDir(), "store"))
+	start := time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)
+
+	done := s.NewWriter()
+	if err := done.Begin(Meta{ID: "done", Command: []string{"agent"}, Start: start}); err != nil {
+		t.Fatal(err)
+	}
+	done.Prepare()
+	if err := done.Finish(&record.Session{ID: "done", Command: []string{"agent"}, Start: start, End: start.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if names := dirNames(t, done.Path()); strings.Join(names, " ") != "lock meta.json session.json spans.jsonl" {
+		t.Errorf("finished session holds %v, want lock meta.json session.json spans.jsonl", names)
+	}
+
+	died := s.NewWriter()
+	if err := died.Begin(Meta{ID: "died", Command: []string{"agent"}, Start: start.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	died.Prepare()
+	died.Abandon()
+	list, err := s.List()
+	if err != nil || len(list) != 2 {
+		t.Fatalf("List = %v, %v", list, err)
+	}
+	for _, e := range list {
+		switch e.ID {
+		case "done":
+			if e.State != StateOK || len(e.Problems) != 0 {
+				t.Errorf("finished session: %s %v, want ok", e.State, e.Problems)
+			}
+		case "died":
+			if e.State != StateIncomplete || e.Meta.Command[0] != "agent" || len(e.Problems) != 1 {
+				t.Errorf("dead session: %s %+v %v, want incomplete, its command and one problem", e.State, e.Meta, e.Problems)
+			}
+			got, err := s.Load(e)
+			if err != nil || got.Traces.SpanCount() != 0 || len(got.Problems) != 1 {
+				t.Errorf("Load of the dead session: %v, %v spans, problems %v", err, got.Traces.SpanCount(), got.Problems)
+			}
+		}
+	}
+
+	gone := s.NewWriter()
+	if err := gone.Begin(Meta{ID: "gone", Command: []string{"agent"}, Start: start.Add(2 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	gone.Prepare()
+	path := gone.Path()
+	if err := gone.Discard(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("Discard left %s: %v", path, err)
+	}
+}
+
+// dirNames lists dir's files, sorted.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, de := range des {
+		names = append(names, de.Name())
+	}
+	return names
 }

@@ -40,6 +40,9 @@ type Writer struct {
 	errs    []error
 	closed  bool
 	started bool
+	// final is the temporary file session.json is written to, made by
+	// Prepare; nil until then.
+	final *os.File
 }
 
 // jsonLines is one append-only .jsonl file.
@@ -109,6 +112,28 @@ func (w *Writer) Begin(m Meta) error {
 	w.path, w.started, w.lock = path, true, lock
 	w.mu.Unlock()
 	return nil
+}
+
+// Prepare creates, after Begin, the files a session writes last: spans.jsonl
+// (a short session's first batch is its own span, at the very end) and the
+// temporary file session.json is renamed from, so that when the session
+// ends, with people waiting for agentops to exit, no file is created: a
+// creation is tens of microseconds on an idle disk and was half a
+// millisecond each on a busy one. It also builds encoding/json's encoder
+// of the record, which Finish would otherwise build. Call it in the
+// background while the child runs; a failure here is met again, and kept,
+// when the file is first written. A session that dies leaves an empty
+// .session.json.*.tmp that readers ignore.
+func (w *Writer) Prepare() {
+	w.mu.Lock()
+	if w.started && !w.closed {
+		_, _ = w.file(SpansFile)
+		if w.final == nil {
+			w.final, _ = os.CreateTemp(w.path, "."+SessionFile+".*.tmp")
+		}
+	}
+	w.mu.Unlock()
+	_, _ = json.Marshal(&record.Session{})
 }
 
 // ConsumeTraces appends the batch to spans.jsonl.
@@ -257,7 +282,15 @@ func (w *Writer) Finish(rec *record.Session) error {
 			w.errs = append(w.errs, fmt.Errorf("close %s: %w", name, err))
 		}
 	}
-	if err := writeFileAtomic(filepath.Join(w.path, SessionFile), rec); err != nil {
+	// Renamed into place (readers and a kill -9 see all of it or none)
+	// but not synced: the fsync was most of a millisecond (tens on a busy
+	// disk) between the child's exit and ours, and bought little, as
+	// spans.jsonl is not synced either. After a power cut the file may be
+	// empty: the session then lists as incomplete, with the problem said,
+	// its spans read as far as they reached the disk.
+	err := writeFile(filepath.Join(w.path, SessionFile), w.final, rec, false)
+	w.final = nil
+	if err != nil {
 		w.errs = append(w.errs, err)
 	}
 	w.lock.Close() // after session.json: the session is never seen unlocked without it
@@ -275,6 +308,9 @@ func (w *Writer) Abandon() {
 		_ = jl.w.Flush()
 		_ = jl.f.Close()
 	}
+	if w.final != nil {
+		_ = w.final.Close()
+	}
 	w.lock.Close()
 }
 
@@ -289,6 +325,9 @@ func (w *Writer) Discard() error {
 	w.closed = true
 	for _, jl := range w.files {
 		_ = jl.f.Close()
+	}
+	if w.final != nil {
+		_ = w.final.Close()
 	}
 	w.lock.Close()
 	return os.RemoveAll(w.path)
@@ -318,17 +357,25 @@ func writeNew(path string, v any) error {
 
 // writeFileAtomic writes v as JSON to a temporary file next to path, syncs
 // it and renames it over path: readers see the whole file or none.
-func writeFileAtomic(path string, v any) error { return writeFile(path, v, true) }
+func writeFileAtomic(path string, v any) error { return writeFile(path, nil, v, true) }
 
-// writeFile is writeFileAtomic, with the sync to disk optional.
-func writeFile(path string, v any, sync bool) error {
+// writeFile is writeFileAtomic, with the sync to disk optional and the
+// temporary file, empty and next to path, made already when f is not nil
+// (writeFile closes it).
+func writeFile(path string, f *os.File, v any, sync bool) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
+		if f != nil {
+			f.Close()
+			_ = os.Remove(f.Name())
+		}
 		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	if f == nil {
+		f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+		if err != nil {
+			return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+		}
 	}
 	tmp := f.Name()
 	_, err = f.Write(append(b, '\n'))

@@ -310,7 +310,10 @@ func runRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	rs := openRunStore(opts)
+	id := session.NewID()
+	rs.beginAsync(id)
 	sopts := session.Options{
+		ID:          id,
 		Command:     opts.Command[0],
 		Args:        opts.Command[1:],
 		Stdin:       opts.IO.In,
@@ -348,12 +351,20 @@ func runRun(ctx context.Context, opts *Options) error {
 		sopts.BudgetNotify = budgetNotice(opts.IO.ErrOut, opts.KillAfter)
 	}
 	rs.wire(&sopts, pipe)
+	if rs != nil {
+		sopts.BeforeChild = rs.wait
+	}
 	s, err := session.New(sopts)
 	if err != nil {
 		pipe.abort()
+		rs.discard()
 		return &exitcode.Error{Code: exitcode.Internal, Err: err}
 	}
-	rs.begin(s.ID())
+	if !pipe.Empty() {
+		// The exporters keep their unsent records in the session's
+		// directory: they need it before the session runs.
+		rs.wait()
+	}
 	pipe.keepUnsent(opts, s.ID(), rs)
 	guard := guardSignals(opts.IO.ErrOut)
 	defer guard.stop()

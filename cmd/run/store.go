@@ -19,6 +19,14 @@ type runStore struct {
 	writer *store.Writer
 	// tmp is a throwaway store for --no-store --report, removed at the end.
 	tmp string
+	// begun is closed when the start record begun by beginAsync is
+	// written, or has failed (writer is then nil); prepared when the
+	// files written last are made too (store.Writer.Prepare). Both nil
+	// before beginAsync.
+	begun, prepared chan struct{}
+	// beginErr is Begin's error, said once by wait.
+	beginErr error
+	waited   bool
 }
 
 // openRunStore prepares the store for a run; nil means nothing is stored
@@ -63,16 +71,53 @@ func (rs *runStore) wire(o *session.Options, pipe *pipeline) {
 	o.SpanProcessors = append(o.SpanProcessors, rs.writer)
 }
 
-// begin creates the session's directory; on failure the run goes on
-// unstored.
-func (rs *runStore) begin(id string) {
+// beginAsync starts writing the session's start record (its directory,
+// lock and meta.json: three file creations, tens of microseconds each on
+// an idle disk, half a millisecond on a busy one) in the background, while
+// the session starts its receiver and proxy; wait makes it whole, and the
+// session calls wait before it starts the child
+// (session.Options.BeforeChild), so no child ever runs without its record
+// on disk: an agentops killed at any point after that leaves a session
+// that `sessions` lists as incomplete, as before. The files the session
+// writes last are then made while the child runs (store.Writer.Prepare);
+// finish and discard wait for that.
+func (rs *runStore) beginAsync(id string) {
 	if rs == nil {
 		return
 	}
-	cwd, _ := os.Getwd()
-	err := rs.writer.Begin(store.Meta{ID: id, Command: rs.opts.Command, Dir: cwd, Start: time.Now()})
-	if err != nil {
-		fmt.Fprintf(rs.opts.IO.ErrOut, "agentops: this session will not be stored: %v\n", err)
+	m := store.Meta{ID: id, Command: rs.opts.Command, Start: time.Now()}
+	rs.begun, rs.prepared = make(chan struct{}), make(chan struct{})
+	w := rs.writer
+	go func() {
+		defer close(rs.prepared)
+		m.Dir, _ = os.Getwd()
+		err := w.Begin(m)
+		rs.beginErr = err
+		close(rs.begun)
+		if err == nil {
+			w.Prepare()
+		}
+	}()
+}
+
+// waitPrepared waits for all beginAsync does, Prepare included.
+func (rs *runStore) waitPrepared() {
+	rs.wait()
+	if rs != nil && rs.prepared != nil {
+		<-rs.prepared
+	}
+}
+
+// wait waits for the start record begun by beginAsync; on failure it says
+// so, once, and the run goes on unstored.
+func (rs *runStore) wait() {
+	if rs == nil || rs.begun == nil || rs.waited {
+		return
+	}
+	<-rs.begun
+	rs.waited = true
+	if rs.beginErr != nil {
+		fmt.Fprintf(rs.opts.IO.ErrOut, "agentops: this session will not be stored: %v\n", rs.beginErr)
 		rs.writer = nil
 	}
 }
@@ -80,6 +125,7 @@ func (rs *runStore) begin(id string) {
 // finish writes the final record and the --report. Neither changes the
 // child's exit code: failures are said and the run goes on.
 func (rs *runStore) finish(rec *record.Session) {
+	rs.waitPrepared()
 	if rs == nil || rs.writer == nil {
 		return
 	}
@@ -113,6 +159,7 @@ func (rs *runStore) report(rec *record.Session) error {
 
 // discard removes the session's directory: the session never ran.
 func (rs *runStore) discard() {
+	rs.waitPrepared()
 	if rs == nil || rs.writer == nil {
 		return
 	}
@@ -125,6 +172,7 @@ func (rs *runStore) discard() {
 // noteStored records in rec where the store keeps the session, so the
 // summary can say it before the record is written.
 func (rs *runStore) noteStored(rec *record.Session) {
+	rs.wait()
 	if rs != nil && rs.writer != nil && rs.tmp == "" {
 		rec.Stored = rs.writer.Path()
 	}
