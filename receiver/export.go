@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
@@ -23,6 +24,10 @@ var (
 	// errUnauthenticated marks a request without the session's bearer token.
 	errUnauthenticated = errors.New("missing or wrong bearer token")
 )
+
+// retryAfter is when a client refused for backpressure is asked to come
+// back: HTTP's Retry-After, gRPC's RetryInfo.
+const retryAfter = time.Second
 
 // statusOf maps an export error to its OTLP/HTTP status and gRPC code.
 // Anything not ours came from the Sink and is retryable (OTLP spec,

@@ -2,6 +2,8 @@ package receiver
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,11 +11,14 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	_ "google.golang.org/grpc/encoding/gzip" // gzip-compressed OTLP/gRPC (OTEL_EXPORTER_OTLP_COMPRESSION=gzip)
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // newGRPCServer returns the gRPC server for OTLP/gRPC, served through
@@ -38,23 +43,59 @@ func (r *Receiver) newGRPCServer() *grpc.Server {
 }
 
 // serveGRPC checks the bearer token before gRPC reads the message, so a
-// stranger cannot make the receiver decode anything, and answers a missing
-// token with UNAUTHENTICATED as a trailers-only response.
+// stranger cannot make the receiver decode anything, and reserves the
+// message's size from the in-flight budget (admitGRPC); a refusal is a
+// trailers-only response.
 func (r *Receiver) serveGRPC(w http.ResponseWriter, req *http.Request) {
 	if !r.authorized(req.Header.Get("Authorization")) {
-		r.refused("gRPC " + codes.Unauthenticated.String())
-		h := w.Header()
-		h.Set("Content-Type", "application/grpc")
-		h.Set("Grpc-Status", strconv.Itoa(int(codes.Unauthenticated)))
-		h.Set("Grpc-Message", "missing or wrong bearer token: send the OTEL_EXPORTER_OTLP_HEADERS this session injected")
-		w.WriteHeader(http.StatusOK)
+		r.writeGRPCStatus(w, fmt.Errorf("%w: send the OTEL_EXPORTER_OTLP_HEADERS this session injected", errUnauthenticated))
 		return
 	}
+	admitted, err := r.admitGRPC(req)
+	if err != nil {
+		r.writeGRPCStatus(w, err)
+		return
+	}
+	defer admitted.release()
 	// A client that hangs up right after sending (an agent exiting without
 	// waiting for the answer) cancels the request's context, and gRPC would
 	// then drop a message it has already received in full. Served without
 	// that cancellation, it reaches the Sink, as an OTLP/HTTP request does.
-	r.grpc.ServeHTTP(w, req.WithContext(context.WithoutCancel(req.Context())))
+	// ServeHTTP returns once the RPC has ended and gRPC has stopped reading.
+	req = req.WithContext(context.WithoutCancel(req.Context()))
+	req.Body = admitted.body
+	r.grpc.ServeHTTP(w, req)
+}
+
+// writeGRPCStatus answers a gRPC request that never reached gRPC with a
+// trailers-only response carrying err's status, and counts the refusal.
+func (r *Receiver) writeGRPCStatus(w http.ResponseWriter, err error) {
+	st := grpcStatus(err)
+	r.refused(refusalKey("gRPC "+st.Code().String(), err))
+	h := w.Header()
+	h.Set("Content-Type", "application/grpc")
+	h.Set("Grpc-Status", strconv.Itoa(int(st.Code())))
+	h.Set("Grpc-Message", percentEncode(st.Message()))
+	if len(st.Proto().GetDetails()) > 0 {
+		if b, err := proto.Marshal(st.Proto()); err == nil {
+			h.Set("Grpc-Status-Details-Bin", base64.RawStdEncoding.EncodeToString(b))
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// percentEncode encodes a Grpc-Message value as gRPC over HTTP/2 requires:
+// bytes outside printable ASCII, and '%', percent-encoded.
+func percentEncode(msg string) string {
+	var b strings.Builder
+	for i := 0; i < len(msg); i++ {
+		if c := msg[i]; c >= ' ' && c <= '~' && c != '%' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // grpcError turns an export error into a gRPC status.
@@ -62,8 +103,22 @@ func grpcError(err error) error {
 	if err == nil {
 		return nil
 	}
+	return grpcStatus(err).Err()
+}
+
+// grpcStatus is err's gRPC status (statusOf's code). A retryable one
+// carries RetryInfo, as OTLP asks of a server that cannot take more for
+// now (OTLP spec, "OTLP/gRPC Throttling"): the gRPC form of HTTP's
+// Retry-After.
+func grpcStatus(err error) *status.Status {
 	_, code := statusOf(err)
-	return status.Error(code, err.Error())
+	st := status.New(code, err.Error())
+	if code == codes.Unavailable {
+		if withRetry, derr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)}); derr == nil {
+			st = withRetry
+		}
+	}
+	return st
 }
 
 type tracesService struct {

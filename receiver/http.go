@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
@@ -188,7 +189,7 @@ func (r *Receiver) writeStatusCounted(w http.ResponseWriter, enc encoder, httpSt
 	w.Header().Set("Content-Type", enc.contentType())
 	if httpStatus == http.StatusServiceUnavailable {
 		// Retryable: tell the client when (OTLP spec, "Throttling").
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
 	}
 	w.WriteHeader(httpStatus)
 	_, _ = w.Write(body)

@@ -7,8 +7,9 @@ import (
 	"sync"
 )
 
-// DefaultMaxInFlightBytes bounds the request bodies the receiver holds at
-// once, across all requests and connections: two of the largest bodies.
+// DefaultMaxInFlightBytes bounds the request bodies and gRPC messages the
+// receiver holds at once, across all requests and connections: two of the
+// largest bodies.
 // Sixteen concurrent 60 MB requests peaked at 4.9 GiB without it.
 const DefaultMaxInFlightBytes = 2 * DefaultMaxBodyBytes
 

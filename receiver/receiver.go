@@ -49,8 +49,9 @@ type Config struct {
 	// are waited for by Drain like exports, and check authorization
 	// themselves: Token guards only the OTLP paths.
 	Routes map[string]http.Handler
-	// MaxInFlightBytes limits the decompressed OTLP/HTTP bodies held at
-	// once across all requests; past it a request gets a retryable 503.
+	// MaxInFlightBytes limits the decompressed OTLP/HTTP bodies and gRPC
+	// messages held at once across all requests; past it a request gets a
+	// retryable 503, or UNAVAILABLE with RetryInfo over gRPC.
 	// 0 means DefaultMaxInFlightBytes; it is raised to MaxBodyBytes if
 	// lower, so that the largest request can always be taken alone.
 	MaxInFlightBytes int64

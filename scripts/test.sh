@@ -13,6 +13,8 @@ go test -race -count=1 ./...
 # Brief fuzzing of the receiver's decoders (seed corpus in receiver/testdata/fuzz/).
 go test -run='^$' -fuzz='^FuzzProto$' -fuzztime=10s ./receiver/
 go test -run='^$' -fuzz='^FuzzJSON$' -fuzztime=10s ./receiver/
+# ... and of the gRPC message admission (prefix, gzip inflation); minimizing is slow here, so bounded.
+go test -run='^$' -fuzz='^FuzzGRPCAdmission$' -fuzztime=5s -fuzzminimizetime=200x ./receiver/
 # ... and of every text path that prints telemetry (seeds in summary/testdata/fuzz/).
 for target in FuzzSummary FuzzWaterfall FuzzTruncate; do
   go test -run='^$' -fuzz="^$target\$" -fuzztime=5s ./summary/
