@@ -47,30 +47,45 @@ const maxRemembered = 1 << 16
 // Repeats remembers the ids of the calls a Window has already counted, so
 // that a source reporting one of them after it left the window is not
 // counted again. It keeps 16 bytes per id (a hash of it, and the counted
-// span's id); the zero value is ready to use.
+// span's id) and a 128 KB filter of them: every event of the window is
+// looked up, nearly always in vain, and the filter answers most of those
+// without a miss of the cache. The zero value is ready to use.
 type Repeats struct {
 	counted map[uint64]uint64 // id key → counted span id (0: a log event)
 	logs    map[uint64]string // id key → the counted log event's name
+	filter  []uint64          // a bit per hash of a key in counted
 }
 
-// remember notes the ids of a counted event.
-func (r *Repeats) remember(e *Event) {
+// filterBits is the size of Repeats.filter: at maxRemembered keys, one
+// lookup in 16 that finds no key passes it.
+const filterBits = 1 << 20
+
+func filterBit(k uint64) (word int, bit uint64) {
+	// The low bits of a key pick its map slot: the filter takes the high.
+	h := k >> (64 - 20)
+	return int(h / 64), 1 << (h % 64)
+}
+
+// remember notes the ids of a counted event, whose id keys are keys.
+func (r *Repeats) remember(e *Event, keys idSet) {
 	if e.SameAs != "" || !repeatable(e) {
 		return
 	}
-	keys, n := idKeys(e)
-	for _, k := range keys[:n] {
+	for _, k := range keys.k[:keys.n] {
 		if len(r.counted) >= maxRemembered {
 			return
 		}
 		if r.counted == nil {
 			r.counted = map[uint64]uint64{}
+			r.filter = make([]uint64, filterBits/64)
 		}
 		span := uint64(0)
 		if e.Source != "log" {
 			span = hexID(e.SpanID)
 		}
 		r.counted[k] = span
+		w, b := filterBit(k)
+		r.filter[w] |= b
 		if span == 0 {
 			if r.logs == nil {
 				r.logs = map[uint64]string{}
@@ -80,11 +95,13 @@ func (r *Repeats) remember(e *Event) {
 	}
 }
 
-// counts returns what SameAs says of the counted call e repeats, if the
-// window counted it already.
-func (r *Repeats) counts(e *Event) (string, bool) {
-	keys, n := idKeys(e)
-	for _, k := range keys[:n] {
+// counts returns what SameAs says of the counted call that an event with
+// id keys keys repeats, if the window counted it already.
+func (r *Repeats) counts(keys idSet) (string, bool) {
+	for _, k := range keys.k[:keys.n] {
+		if w, b := filterBit(k); r.filter[w]&b == 0 {
+			continue
+		}
 		if span, ok := r.counted[k]; ok {
 			if span == 0 {
 				return "log " + r.logs[k], true
@@ -109,21 +126,36 @@ func repeatable(e *Event) bool {
 	return false
 }
 
+// idSet is the keys of an event's ids (see idKeys).
+type idSet struct {
+	k [3]uint64
+	n int
+}
+
 // idKeys are the keys of e's ids, by kind (a call's request id and an
 // error of that call's are not one event): 64-bit hashes, in a fixed
 // array, as the rules run over every event of the window and should
-// allocate nothing per event.
-func idKeys(e *Event) (keys [3]uint64, n int) {
+// allocate nothing per event. A Window hashes an event's ids once, when
+// it arrives, and again only when absorb gives it more.
+func idKeys(e *Event) (s idSet) {
 	if e.RequestID != "" {
-		keys[n], n = idHash(e.Kind, 'q', e.RequestID), n+1
+		s.k[s.n], s.n = idHash(e.Kind, 'q', e.RequestID), s.n+1
 	}
 	if e.ResponseID != "" {
-		keys[n], n = idHash(e.Kind, 'p', e.ResponseID), n+1
+		s.k[s.n], s.n = idHash(e.Kind, 'p', e.ResponseID), s.n+1
 	}
 	if e.ToolCallID != "" && e.Kind != KindLLM {
-		keys[n], n = idHash(e.Kind, 't', e.ToolCallID), n+1
+		s.k[s.n], s.n = idHash(e.Kind, 't', e.ToolCallID), s.n+1
 	}
-	return keys, n
+	return s
+}
+
+// appendIDKeys appends the id keys of each of evs to keys.
+func appendIDKeys(keys []idSet, evs []Event) []idSet {
+	for i := range evs {
+		keys = append(keys, idKeys(&evs[i]))
+	}
+	return keys
 }
 
 // idSeed seeds the id hashes; ids are compared within one process only.
@@ -158,81 +190,119 @@ func sourceRank(e *Event) int {
 	return 2
 }
 
-func markRepeats(evs []Event, lin *Lineage, seen *Repeats) {
-	var cand []int
+// correlator is markRepeats' working memory: a Window keeps one, so that
+// applying the rules to its events again and again allocates nothing once
+// its slices and maps have grown to the window's size.
+type correlator struct {
+	cand    []int
+	g       groups
+	byKey   map[uint64]int
+	size    []int32
+	members map[int][]int
+	spanCtx map[kindSpan]int
+	llm     []int
+	pairs   []pair
+}
+
+// kindSpan is the event of a kind that a span stands for.
+type kindSpan struct {
+	kind Kind
+	span string
+}
+
+// pair is two LLM events the no-id rule allows to be one call.
+type pair struct {
+	i, j int
+	gap  time.Duration
+}
+
+// markRepeats applies the rules above to evs, whose id keys are keys
+// (keys[i] those of evs[i]). seen, when not nil, holds the calls counted
+// already; c is working memory (nil: a fresh one).
+func markRepeats(evs []Event, keys []idSet, lin *Lineage, seen *Repeats, c *correlator) {
+	if c == nil {
+		c = &correlator{}
+	}
+	c.cand = c.cand[:0]
 	for i := range evs {
 		if repeatable(&evs[i]) {
-			cand = append(cand, i)
+			c.cand = append(c.cand, i)
 		}
 	}
-	if len(cand) == 0 {
+	if len(c.cand) == 0 {
 		return
 	}
-	g := newGroups(len(evs))
-	byKey := make(map[uint64]int, len(cand))
+	g := c.g.reset(len(evs))
+	if c.byKey == nil {
+		c.byKey = make(map[uint64]int, len(c.cand))
+	}
+	clear(c.byKey)
 	logs := false
-	for _, i := range cand {
-		e := &evs[i]
-		keys, n := idKeys(e)
-		for _, k := range keys[:n] {
-			if j, ok := byKey[k]; ok {
+	for _, i := range c.cand {
+		ks := &keys[i]
+		for _, k := range ks.k[:ks.n] {
+			if j, ok := c.byKey[k]; ok {
 				g.union(i, j)
 			} else {
-				byKey[k] = i
+				c.byKey[k] = i
 			}
 		}
-		logs = logs || e.Source == "log"
+		logs = logs || evs[i].Source == "log"
 	}
 	// A log event emitted in the span of its call: only when there are logs.
 	if logs {
-		type spanKey struct {
-			kind Kind
-			span string
+		if c.spanCtx == nil {
+			c.spanCtx = map[kindSpan]int{} // the span event of a kind, by span id
 		}
-		spanCtx := map[spanKey]int{} // the span event of a kind, by span id
-		for _, i := range cand {
+		clear(c.spanCtx)
+		for _, i := range c.cand {
 			if e := &evs[i]; e.Source != "log" && e.SpanID != "" && e.Kind != KindError {
-				spanCtx[spanKey{e.Kind, e.SpanID}] = i
+				c.spanCtx[kindSpan{e.Kind, e.SpanID}] = i
 			}
 		}
-		for _, i := range cand {
+		for _, i := range c.cand {
 			if e := &evs[i]; e.Source == "log" && e.SpanID != "" {
-				if j, ok := spanCtx[spanKey{e.Kind, e.SpanID}]; ok {
+				if j, ok := c.spanCtx[kindSpan{e.Kind, e.SpanID}]; ok {
 					g.union(i, j)
 				}
 			}
 		}
 	}
-	sameUsage(evs, cand, lin, g)
+	sameUsage(evs, lin, g, c)
 	// Most events are a group of their own: only the others are gathered.
-	size := make([]int32, len(evs))
-	for _, i := range cand {
-		size[g.find(i)]++
+	c.size = slices.Grow(c.size[:0], len(evs))[:len(evs)]
+	clear(c.size)
+	for _, i := range c.cand {
+		c.size[g.find(i)]++
 	}
-	members := map[int][]int{}
-	for _, i := range cand {
+	if c.members == nil {
+		c.members = map[int][]int{}
+	}
+	clear(c.members)
+	for _, i := range c.cand {
 		r := g.find(i)
 		switch {
-		case size[r] > 1:
-			members[r] = append(members[r], i)
+		case c.size[r] > 1:
+			c.members[r] = append(c.members[r], i)
 		case seen != nil && len(seen.counted) > 0:
-			if ref, ok := seen.counts(&evs[i]); ok {
+			if ref, ok := seen.counts(keys[i]); ok {
 				evs[i].SameAs = ref
 			}
 		}
 	}
-	for _, m := range members {
-		settle(evs, m, seen)
+	for _, m := range c.members {
+		settle(evs, keys, m, seen)
 	}
 }
 
 // sameUsage applies the no-id rule (see above) to the LLM events of cand:
 // the pairs it allows are joined nearest in time first, and never into a
 // group that would hold two events of one name.
-func sameUsage(evs []Event, cand []int, lin *Lineage, g *groups) {
-	var llm []int
+func sameUsage(evs []Event, lin *Lineage, g *groups, c *correlator) {
+	llm := c.llm[:0]
+	defer func() { c.llm = llm }()
 	noResponseID, noRequestID := false, false
-	for _, i := range cand {
+	for _, i := range c.cand {
 		if l := evs[i].LLM; evs[i].Kind == KindLLM && l.InputTokens > 0 && l.OutputTokens > 0 {
 			llm = append(llm, i)
 			noResponseID = noResponseID || evs[i].ResponseID == ""
@@ -251,11 +321,8 @@ func sameUsage(evs []Event, cand []int, lin *Lineage, g *groups) {
 		return cmp.Or(cmp.Compare(a.InputTokens, b.InputTokens), cmp.Compare(a.OutputTokens, b.OutputTokens),
 			evs[x].Start.Compare(evs[y].Start))
 	})
-	type pair struct {
-		i, j int
-		gap  time.Duration
-	}
-	var pairs []pair
+	pairs := c.pairs[:0]
+	defer func() { c.pairs = pairs }()
 	for x, i := range llm {
 		a := evs[i].LLM
 		for n, j := range llm[x+1:] {
@@ -276,7 +343,7 @@ func sameUsage(evs []Event, cand []int, lin *Lineage, g *groups) {
 	for _, p := range pairs {
 		names[g.find(p.i)], names[g.find(p.j)] = map[string]bool{}, map[string]bool{}
 	}
-	for _, i := range cand {
+	for _, i := range c.cand {
 		if m, ok := names[g.find(i)]; ok {
 			m[evs[i].Name] = true
 		}
@@ -350,10 +417,10 @@ func differ(a, b string) bool { return a != "" && b != "" && a != b }
 // settle counts a group once: it picks the event to count, fills in what
 // it lacks from the others, and marks them SameAs it. When the group's call
 // was counted already (it left the window), all of the group repeat it.
-func settle(evs []Event, m []int, seen *Repeats) {
+func settle(evs []Event, keys []idSet, m []int, seen *Repeats) {
 	if seen != nil && len(seen.counted) > 0 {
 		for _, i := range m {
-			if ref, ok := seen.counts(&evs[i]); ok {
+			if ref, ok := seen.counts(keys[i]); ok {
 				for _, j := range m {
 					evs[j].SameAs = ref
 				}
@@ -376,6 +443,7 @@ func settle(evs []Event, m []int, seen *Repeats) {
 		absorb(p, &evs[i])
 		evs[i].SameAs = ref
 	}
+	keys[m[0]] = idKeys(p) // it may have taken ids from the others
 }
 
 // absorb fills in what the counted event p lacks from o, a repeat of it.
@@ -435,8 +503,9 @@ func (l *Lineage) below(a, b string) bool {
 // groups is a union-find over event indices.
 type groups struct{ parent []int }
 
-func newGroups(n int) *groups {
-	g := &groups{parent: make([]int, n)}
+// reset makes g n groups of one, reusing its memory.
+func (g *groups) reset(n int) *groups {
+	g.parent = slices.Grow(g.parent[:0], n)[:n]
 	for i := range g.parent {
 		g.parent[i] = i
 	}

@@ -39,8 +39,14 @@ func TestWindowDedupeIsBounded(t *testing.T) {
 	for i := range DedupeSpans + 10 {
 		w.AddTraceSpan(pcommon.TraceID{1}, span(i), pcommon.SpanID{})
 	}
-	if len(w.seen.set) != DedupeSpans || len(w.seen.ring) != DedupeSpans {
-		t.Fatalf("remembers %d/%d spans, want %d", len(w.seen.set), len(w.seen.ring), DedupeSpans)
+	held := 0
+	for _, s := range w.seen.slots {
+		if s != 0 {
+			held++
+		}
+	}
+	if held != DedupeSpans || w.seen.count() != DedupeSpans {
+		t.Fatalf("remembers %d/%d spans, want %d", held, w.seen.count(), DedupeSpans)
 	}
 	if w.AddTraceSpan(pcommon.TraceID{1}, span(DedupeSpans+5), pcommon.SpanID{}) {
 		t.Fatal("a recent span sent again was counted again")

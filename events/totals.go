@@ -227,7 +227,7 @@ func Finish(evs []Event, lin *Lineage, p Pricer) Totals {
 	}
 	markWrappers(evs, lin)
 	markPropagated(evs, lin)
-	markRepeats(evs, lin, nil)
+	markRepeats(evs, appendIDKeys(nil, evs), lin, nil, nil)
 	t := Totals{CycleSpans: lin.CycleSpans()}
 	for i := range evs {
 		t.addFinished(&evs[i], p)
@@ -266,7 +266,8 @@ func (t *Totals) addFinished(e *Event, p Pricer) {
 		}
 		if e.LLM.CostUSD == nil {
 			if usd, ok := tablePrice(e, p); ok {
-				e.LLM.CostUSD, e.LLM.CostSource = &usd, "table"
+				cost := usd // on the heap only when priced
+				e.LLM.CostUSD, e.LLM.CostSource = &cost, "table"
 			}
 		}
 	}

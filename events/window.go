@@ -1,7 +1,7 @@
 package events
 
 import (
-	"hash/maphash"
+	"slices"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -49,6 +49,9 @@ type Window struct {
 	lin Lineage
 	ids []uint64 // the window's spans, in arrival order
 	evs []Event  // the window's events, in arrival order
+	// keys are the id keys of evs, keys[i] those of evs[i].
+	keys []idSet
+	corr correlator
 	// wrappers is what each span has below it, kept as spans arrive.
 	wrappers wrappers
 	// seen are the spans received lately, to count a span sent again once.
@@ -114,6 +117,7 @@ func (w *Window) AddEvents(evs ...Event) {
 		sanitize(&w.evs[i])
 		w.wrappers.addCall(&w.evs[i], &w.lin)
 	}
+	w.keys = appendIDKeys(w.keys, w.evs[n:])
 	w.slide()
 }
 
@@ -169,8 +173,12 @@ func (w *Window) retire(nIDs, nEvs int) {
 		if w.Decided != nil {
 			w.Decided(*e)
 		}
-		w.repeats.remember(e)
+		w.repeats.remember(e, w.keys[i])
 		if keep < 0 || len(w.kept) < keep {
+			if len(w.kept) == cap(w.kept) && keep > 0 {
+				// Grown as append would, but never past what is kept.
+				w.kept = slices.Grow(w.kept, min(max(2*cap(w.kept), 256), keep)-len(w.kept))
+			}
 			w.kept = append(w.kept, *e)
 		} else {
 			w.omitted++
@@ -193,6 +201,7 @@ func (w *Window) retire(nIDs, nEvs int) {
 	w.pruneWrappers()
 	w.ids = shift(w.ids, nIDs)
 	w.evs = shift(w.evs, nEvs)
+	w.keys = shift(w.keys, nEvs)
 }
 
 // pruneWrappers bounds what the window knows of parents that never arrived
@@ -220,7 +229,7 @@ func (w *Window) size() int {
 func (w *Window) mark() {
 	w.wrappers.markWrappers(w.evs, &w.lin)
 	markPropagated(w.evs, &w.lin)
-	markRepeats(w.evs, &w.lin, &w.repeats)
+	markRepeats(w.evs, w.keys, &w.lin, &w.repeats, &w.corr)
 }
 
 // shift drops the first n elements of s in place, clearing the tail so the
@@ -232,41 +241,6 @@ func shift[T any](s []T, n int) []T {
 }
 
 // DedupeSpans is how many of the latest spans a Window remembers to count
-// a span sent again once: some 1.3 MB. An SDK retries an export within
-// seconds, well within it.
+// a span sent again once: 1 MB. An SDK retries an export within seconds,
+// well within it.
 const DedupeSpans = 1 << 16
-
-// recentSpans is the set of the last DedupeSpans spans' (trace id, span id),
-// as 64-bit hashes: random ids of a span never collide in practice, and the
-// seed is the process's own, so a child cannot make two spans collide on
-// purpose.
-type recentSpans struct {
-	seed maphash.Seed
-	ring []uint64
-	next int
-	set  map[uint64]struct{}
-}
-
-// add notes a span and reports whether it is new.
-func (r *recentSpans) add(trace pcommon.TraceID, span pcommon.SpanID) bool {
-	if r.set == nil {
-		r.seed = maphash.MakeSeed()
-		r.set = make(map[uint64]struct{})
-	}
-	var b [24]byte
-	copy(b[:16], trace[:])
-	copy(b[16:], span[:])
-	k := maphash.Bytes(r.seed, b[:])
-	if _, ok := r.set[k]; ok {
-		return false
-	}
-	if len(r.ring) < DedupeSpans {
-		r.ring = append(r.ring, k)
-	} else {
-		delete(r.set, r.ring[r.next])
-		r.ring[r.next] = k
-		r.next = (r.next + 1) % DedupeSpans
-	}
-	r.set[k] = struct{}{}
-	return true
-}

@@ -220,3 +220,52 @@ func TestWindowRandomSessionsMatchFinish(t *testing.T) {
 		t.Fatalf("the random sessions hardly exercise the rules: %d wrappers, %d calls, %d errors", all.WrapperLLMSpans, all.LLMCalls, all.Errors)
 	}
 }
+
+// A batch sent again (an SDK's retry of an export that had arrived) after
+// the window rebuilt several times is still counted once: the spans it
+// repeats left the window but not the set of recent spans.
+func TestWindowRetryAcrossRebuilds(t *testing.T) {
+	for seed := range uint64(10) {
+		rnd := rand.New(rand.NewPCG(seed, 11))
+		arrs := randomSession(rnd, 60)
+		want := windowOf(40, arrs)
+		w := Window{Spans: 40, Keep: -1, Pricer: tokenPricer{}}
+		add := func(a arrival) bool {
+			if !w.AddTraceSpan(pcommon.TraceID{9}, a.span, a.parent) {
+				return false
+			}
+			w.AddEvents(a.evs...)
+			return true
+		}
+		resent, rebuilds := 0, 0
+		for i, a := range arrs {
+			last := len(w.ids)
+			if !add(a) {
+				t.Fatalf("seed %d: span %d counted as a repeat the first time", seed, i)
+			}
+			if len(w.ids) < last {
+				rebuilds++
+			}
+			// Every tenth span's batch, the 8 spans before it, again.
+			if i%10 == 9 && i >= 100 {
+				for _, b := range arrs[i-100 : i-92] {
+					if add(b) {
+						t.Fatalf("seed %d: a span sent again 100 spans later was counted again", seed)
+					}
+					resent++
+				}
+			}
+		}
+		got := w.Finish()
+		if rebuilds < 10 || resent == 0 {
+			t.Fatalf("seed %d: %d rebuilds, %d spans sent again: the scenario does not cross rebuilds", seed, rebuilds, resent)
+		}
+		if got.Totals.DuplicateSpans != resent {
+			t.Errorf("seed %d: %d duplicate spans, want %d", seed, got.Totals.DuplicateSpans, resent)
+		}
+		got.Totals.DuplicateSpans = 0
+		if !reflect.DeepEqual(got.Totals, want.Totals) || !reflect.DeepEqual(got.Events, want.Events) {
+			t.Errorf("seed %d: a session with retries counts differently:\n got %+v\nwant %+v", seed, got.Totals, want.Totals)
+		}
+	}
+}
