@@ -2,7 +2,9 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -159,5 +161,42 @@ func BenchmarkAppendTraces(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*512), "ns/span")
 		})
+	}
+}
+
+// appendString, eight bytes at a time, escapes what the byte-at-a-time
+// loop it replaced escapes: every byte value at every position of a word,
+// and at the ends of strings of every length up to three words.
+func TestAppendStringEscapesEveryByte(t *testing.T) {
+	ref := func(s string) string {
+		var b []byte
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, `\n`...)
+			case c == '\r':
+				b = append(b, `\r`...)
+			case c == '\t':
+				b = append(b, `\t`...)
+			case c < 0x20:
+				b = append(b, fmt.Sprintf(`\u%04x`, c)...)
+			default:
+				b = append(b, c)
+			}
+		}
+		return `"` + string(b) + `"`
+	}
+	for n := 1; n <= 24; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := range 256 {
+				s := []byte(strings.Repeat("a", n))
+				s[pos] = byte(c)
+				if got, want := string(appendString(nil, string(s))), ref(string(s)); got != want {
+					t.Fatalf("byte %#x at %d of %d: %s, want %s", c, pos, n, got, want)
+				}
+			}
+		}
 	}
 }
