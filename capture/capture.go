@@ -134,8 +134,11 @@ func New(cfg Config) *Proxy {
 }
 
 // Start listens and serves in the background.
-func (p *Proxy) Start(context.Context) error {
-	ln, err := net.Listen("tcp", p.cfg.Addr)
+func (p *Proxy) Start(ctx context.Context) error {
+	// Plain TCP, as the receiver: the agent is on this machine.
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	ln, err := lc.Listen(ctx, "tcp", p.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", p.cfg.Addr, err)
 	}

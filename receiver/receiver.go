@@ -102,6 +102,10 @@ func (r *Receiver) Start(ctx context.Context) error {
 	err := errors.New("receiver already started")
 	r.startOnce.Do(func() {
 		var lc net.ListenConfig
+		// Plain TCP: Go listens with Multipath TCP by default where the
+		// kernel has it, which costs a probe socket at start-up and buys
+		// nothing for a child on the same machine.
+		lc.SetMultipathTCP(false)
 		var ln net.Listener
 		ln, err = lc.Listen(ctx, "tcp", r.cfg.Addr)
 		if err != nil {

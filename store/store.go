@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -51,8 +52,11 @@ var (
 const dirTime = "20060102T150405.000Z"
 
 // dirName matches the session directories the store creates; nothing else
-// in the store directory is ever read or pruned.
-var dirName = regexp.MustCompile(`^\d{8}T\d{6}\.\d{3}Z-[A-Za-z0-9-]+$`)
+// in the store directory is ever read or pruned. Compiled on first use:
+// `agentops run` never lists the store.
+var dirName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\d{8}T\d{6}\.\d{3}Z-[A-Za-z0-9-]+$`)
+})
 
 // RootDefault says, for --store's help, where Root looks when no directory
 // is given; it follows Root.
@@ -106,7 +110,7 @@ func (s *Store) sessionDirs() ([]string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if e.IsDir() && dirName.MatchString(e.Name()) {
+		if e.IsDir() && dirName().MatchString(e.Name()) {
 			names = append(names, e.Name())
 		}
 	}
