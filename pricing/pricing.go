@@ -34,6 +34,10 @@ const (
 	TableSource = "genai-prices"
 	TableCommit = "47df840a5ab10bbcffb8e5ac01b9899032245d1b"
 	TableDate   = "2026-08-21"
+	// TableModels is the number of models of the embedded table, for
+	// `agentops version`, which would otherwise decode the whole table
+	// (milliseconds) to count them; a test keeps it true.
+	TableModels = 1309
 	// FeedURL is the live feed the upstream packages update from: the
 	// full data.json, of the same shape as the embedded slim file.
 	FeedURL = "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json"

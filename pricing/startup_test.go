@@ -25,3 +25,11 @@ func TestProgramLeavesOutTheReferenceValidator(t *testing.T) {
 		}
 	}
 }
+
+// TestTableModels: `agentops version` names the embedded table's size from
+// TableModels rather than decoding the table.
+func TestTableModels(t *testing.T) {
+	if got := Default().Len(); got != TableModels {
+		t.Errorf("the embedded table has %d models, TableModels says %d: update it", got, TableModels)
+	}
+}

@@ -23,7 +23,7 @@ func NewCmdVersion(io *iostreams.IOStreams) *cobra.Command {
 		RunE: func(*cobra.Command, []string) error {
 			_, err := fmt.Fprintf(io.Out, "agentops %s (%s, %s/%s)\nprices: %s of %s (commit %.7s, MIT), %d models; agentops prices tells more\n",
 				buildinfo.String(), runtime.Version(), runtime.GOOS, runtime.GOARCH,
-				pricing.TableSource, pricing.TableDate, pricing.TableCommit, pricing.Default().Len())
+				pricing.TableSource, pricing.TableDate, pricing.TableCommit, pricing.TableModels)
 			return err
 		},
 	}
