@@ -30,7 +30,8 @@ const (
 // whose error it re-raises) arrive less than Spans/2 spans apart. They
 // arrive close together: an SDK exports a span when it ends, and a parent
 // ends right after its children. Only the first Keep events are kept for
-// the record; every one is counted, and all spans stay in the store.
+// the record, packed until Finish (see keptEvent); every one is counted,
+// and all spans stay in the store.
 //
 // The zero value is ready to use; it is not safe for concurrent use.
 type Window struct {
@@ -63,7 +64,8 @@ type Window struct {
 	awaiting map[uint64]struct{}
 	totals   Totals
 	repeats  Repeats // ids of the calls counted, for their later repeats
-	kept     []Event
+	kept     []keptEvent
+	packBuf  []byte // pack's working memory
 	omitted  int
 }
 
@@ -150,7 +152,15 @@ func (w *Window) Finish(known ...string) Result {
 	}
 	w.totals.Sort()
 	w.totals.CycleSpans = w.lin.CycleSpans()
-	return Result{Totals: w.totals, Events: w.kept, Omitted: w.omitted, MissingParents: missing}
+	var kept []Event
+	if len(w.kept) > 0 {
+		kept = make([]Event, len(w.kept))
+		for i := range w.kept {
+			kept[i] = w.kept[i].unpack()
+		}
+		w.kept = nil
+	}
+	return Result{Totals: w.totals, Events: kept, Omitted: w.omitted, MissingParents: missing}
 }
 
 func (w *Window) slide() {
@@ -179,7 +189,9 @@ func (w *Window) retire(nIDs, nEvs int) {
 				// Grown as append would, but never past what is kept.
 				w.kept = slices.Grow(w.kept, min(max(2*cap(w.kept), 256), keep)-len(w.kept))
 			}
-			w.kept = append(w.kept, *e)
+			var k keptEvent
+			k, w.packBuf = pack(e, w.packBuf)
+			w.kept = append(w.kept, k)
 		} else {
 			w.omitted++
 		}
