@@ -4,6 +4,9 @@
 #   bash bench/run.sh              # full run (a few minutes on 2 cores)
 #   BENCH_QUICK=1 bash bench/run.sh  # fewer runs and spans, for a quick look
 #   BENCH_ONLY=collector bash bench/run.sh  # only the side-by-side table (0.)
+#   BENCH_ONLY=overhead bash bench/run.sh   # only the wrapper overhead (1.)
+#   BENCH_BASE=main~3 bash bench/run.sh     # 1. also measures that commit's
+#                                           # binary, in the same hyperfine run
 #
 # 0. side by side       agentops and a real OpenTelemetry Collector
 #                       (bench/collector) receiving the same load at the same
@@ -44,11 +47,23 @@ TIME=/usr/bin/time
 
 echo "building into $BIN ..." >&2
 go build -o "$BIN/agentops" .
+# The same without cgo: a static binary, no dynamic loader or libc to map
+# and relocate at every start (the wrapper overhead row measures both).
+CGO_ENABLED=0 go build -o "$BIN/agentops-static" .
 go build -o "$BIN/loadgen" ./bench/loadgen
 go build -o "$BIN/exitlat" ./bench/exitlat
 A="$BIN/agentops"
 L="$BIN/loadgen"
-C=$(bash bench/collector/build.sh)
+BASE=${BENCH_BASE:-}
+if [ -n "$BASE" ]; then
+  # The commit to compare with, built from a throwaway worktree.
+  base_src="$OUT/base-src"
+  git worktree add -q --detach "$base_src" "$BASE"
+  (cd "$base_src" && go build -o "$BIN/agentops-base" .)
+  git worktree remove --force "$base_src"
+  BASE_REV=$(git rev-parse --short "$BASE")
+fi
+[ "$ONLY" = overhead ] || C=$(bash bench/collector/build.sh)
 
 # The local store must not write into the user's history (and is emptied
 # after every measurement: a 1M-span session stores some 700 MB).
@@ -123,24 +138,44 @@ compare() { # compare MIX "AGENTOPS FLAGS" COLLECTOR-CONFIG LABEL
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b+0 == 0) print "n/a"; else printf "%.2f", a/b}'; }
   cmp_rows+=("| $label | $(awk -v r="$a_sps" 'BEGIN {printf "%.0fk", r/1000}') · $a_cpu µs · $(mib "$a_rss") MiB | $(awk -v r="$c_sps" 'BEGIN {printf "%.0fk", r/1000}') · $c_cpu µs · $(mib "$c_rss") MiB | **$(ratio "$a_sps" "$c_sps") · $(ratio "$a_cpu" "$c_cpu") · $(ratio "$a_rss" "$c_rss")** |")
 }
+if [ "$ONLY" != overhead ]; then
 compare llm "--no-store" nop "all-LLM, no store vs otlp→nop"
 compare llm "" file "all-LLM, store on vs otlp→file (JSON)"
 compare realistic "--no-store" nop "realistic mix, no store vs otlp→nop"
 compare realistic "" file "realistic mix, store on vs otlp→file (JSON)"
+fi
 
 if [ "$ONLY" != collector ]; then
 # 1. Wrapper overhead ---------------------------------------------------------
+# One hyperfine run holds every command, so that they meet the same machine:
+# `true`, agentops without and with the store (each with a store of its own,
+# emptied after), the binary's start-up alone (--help), the same of the
+# static build, and with BENCH_BASE of that commit's binary. The added median is the
+# target's figure; user+system CPU per run depends less on the machine's
+# load than wall time does.
 echo "1/4 wrapper overhead ($HF_RUNS runs each) ..." >&2
-hyperfine -N --style none --warmup 20 --runs "$HF_RUNS" --export-json "$OUT/overhead.json" \
-  'true' "$A run --no-store -- true" "$A run -- true" >"$OUT/overhead.txt" 2>&1
-ms() { jq -r ".results[$1] | \"\(.median*1000) \(.stddev*1000)\"" "$OUT/overhead.json"; }
-read -r base_med base_sd < <(ms 0)
-for i in 1 2; do
-  read -r wrap_med wrap_sd < <(ms $i)
-  what="without store"; [ $i = 2 ] && what="with the local store"
+hf=('true')
+labels=()
+for b in "$A" "$BIN/agentops-static" ${BASE:+"$BIN/agentops-base"}; do
+  case $b in
+  "$A") name="agentops" ;;
+  */agentops-static) name="agentops built with CGO_ENABLED=0" ;;
+  *) name="agentops $BASE_REV" ;;
+  esac
+  hf+=("$b run --no-store -- true" "$b run --store $OUT/store-$(basename "$b") -- true" "$b --help")
+  labels+=("$name without store" "$name with the local store" "$name --help (start-up alone)")
+done
+hyperfine -N --style none --warmup 20 --runs "$HF_RUNS" --export-json "$OUT/overhead.json" "${hf[@]}" >"$OUT/overhead.txt" 2>&1
+rm -rf "$OUT"/store-agentops*
+ms() { jq -r ".results[$1] | \"\(.median*1000) \(.stddev*1000) \((.user+.system)*1000)\"" "$OUT/overhead.json"; }
+read -r base_med base_sd _ < <(ms 0)
+for i in $(seq 1 ${#labels[@]}); do
+  read -r wrap_med wrap_sd wrap_cpu < <(ms "$i")
+  label=${labels[$((i - 1))]}
   added=$(awk -v a="$wrap_med" -v b="$base_med" 'BEGIN {printf "%.2f", a-b}')
-  row "wrapper overhead $what: added median wall time vs \`true\`" \
-    "**$added ms** (median $(printf %.2f "$wrap_med") ± $(printf %.2f "$wrap_sd") ms vs $(printf %.2f "$base_med") ± $(printf %.2f "$base_sd") ms)" "≤ 10 ms"
+  target="–"; [[ $label == "agentops with the local store" ]] && target="≤ 5 ms"
+  row "wrapper overhead, $label: added median wall time vs \`true\`" \
+    "**$added ms** (median $(printf %.2f "$wrap_med") ± $(printf %.2f "$wrap_sd") ms vs $(printf %.2f "$base_med") ± $(printf %.2f "$base_sd") ms; CPU $(printf %.2f "$wrap_cpu") ms a run)" "$target"
 done
 
 rss_of() { for _ in $(seq "$RSS_RUNS"); do $TIME -f '%M' "$@" 2>&1 >/dev/null | tail -1; done | median; }
@@ -148,6 +183,7 @@ rss_wrap=$(rss_of "$A" run --no-store -- true)
 rss_true=$(rss_of true)
 row "wrapper peak RSS, \`agentops run --no-store -- true\` (\`true\` alone)" "$(mib "$rss_wrap") MiB ($(mib "$rss_true") MiB)" "–"
 
+if [ "$ONLY" != overhead ]; then
 # 2. Ingest throughput ----------------------------------------------------------
 throughput() { # throughput NAME AGENTOPS-FLAGS...: median spans/s over TP_RUNS runs
   local name=$1 line rates=(); shift
@@ -203,7 +239,8 @@ for variant in "http/protobuf 0" "http/protobuf 512" "http/protobuf 100000" "grp
     "**$(kv summary_median_ms "$line") ms**, p90 $(kv summary_p90_ms "$line") ms" "≤ 50 ms"
 done
 
-fi # BENCH_ONLY
+fi # BENCH_ONLY != overhead
+fi # BENCH_ONLY != collector
 
 # Report ------------------------------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -211,12 +248,14 @@ echo
 echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(go version | cut -d' ' -f3), Linux $(uname -r)," \
   "agentops $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%d)."
 echo
-echo "Side by side with an OpenTelemetry Collector $("$C" --version 2>/dev/null | awk '{print $NF}') (bench/collector), $CMP_SPANS spans a run,"
-echo "512-span OTLP/HTTP protobuf requests from 4 clients, medians of $CMP_RUNS runs made one after the other:"
-echo
-echo "| load | agentops: spans/s · CPU per span · peak RSS | Collector | ratio |"
-echo "|---|---|---|---|"
-printf '%s\n' "${cmp_rows[@]}"
+if [ "$ONLY" != overhead ]; then
+  echo "Side by side with an OpenTelemetry Collector $("$C" --version 2>/dev/null | awk '{print $NF}') (bench/collector), $CMP_SPANS spans a run,"
+  echo "512-span OTLP/HTTP protobuf requests from 4 clients, medians of $CMP_RUNS runs made one after the other:"
+  echo
+  echo "| load | agentops: spans/s · CPU per span · peak RSS | Collector | ratio |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${cmp_rows[@]}"
+fi
 if [ "$ONLY" != collector ]; then
   echo
   echo "| measure | result | target |"
