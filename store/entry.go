@@ -47,6 +47,10 @@ type Meta struct {
 	// a running session from one whose agentops died.
 	PID  int    `json:"agentops_pid,omitempty"`
 	Host string `json:"host,omitempty"`
+	// Lock says how the writing agentops marks the session running:
+	// LockDir (set by Begin), or empty for sessions from before, which
+	// hold a flock on LockFile or only name their pid.
+	Lock string `json:"lock,omitempty"`
 }
 
 // Entry is one stored session as read from disk.
@@ -143,7 +147,7 @@ func readJSON(path string, v any) error {
 // running reports whether the agentops writing the session is alive: by
 // the lock it holds, else (a session from before the lock) by its pid.
 func running(dir string, m Meta) bool {
-	if held, known := lockHeld(dir); known {
+	if held, known := lockHeld(dir, m); known {
 		return held
 	}
 	return alive(m)

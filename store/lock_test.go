@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/agentops-dev/agentops/record"
 )
 
@@ -39,6 +41,51 @@ func TestRunningIsTheLock(t *testing.T) {
 	}
 }
 
+// TestRunningOlderLocks: sessions written before the directory lock are
+// still told apart: one holding a flock on its LockFile runs, one whose lock
+// file nobody holds is incomplete, one with neither goes by its pid.
+func TestRunningOlderLocks(t *testing.T) {
+	s := Open(filepath.Join(t.TempDir(), "store"))
+	start := time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC)
+	old := func(id string, pid int) string {
+		t.Helper()
+		dir := filepath.Join(s.root, start.Format(dirTime)+"-"+id)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		host, _ := os.Hostname()
+		if err := writeNew(filepath.Join(dir, MetaFile), Meta{ID: id, Command: []string{"agent"}, Start: start, PID: pid, Host: host}); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	held := old("held", 1<<30)
+	f, err := os.OpenFile(filepath.Join(held, LockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	dropped := old("dropped", os.Getpid())
+	if err := os.WriteFile(filepath.Join(dropped, LockFile), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old("ours", os.Getpid())
+	old("dead", 1<<30)
+	list, err := s.List()
+	if err != nil || len(list) != 4 {
+		t.Fatalf("List = %v, %v", list, err)
+	}
+	want := map[string]State{"held": StateRunning, "dropped": StateIncomplete, "ours": StateRunning, "dead": StateIncomplete}
+	for _, e := range list {
+		if e.State != want[e.ID] {
+			t.Errorf("%s: %s, want %s", e.ID, e.State, want[e.ID])
+		}
+	}
+}
+
 // TestPrepared: the files Prepare makes ahead (spans.jsonl and the
 // temporary file of session.json) leave a finished session with its
 // session.json and no temporary file, and a session whose writer died after
@@ -56,8 +103,8 @@ func TestPrepared(t *testing.T) {
 	if err := done.Finish(&record.Session{ID: "done", Command: []string{"agent"}, Start: start, End: start.Add(time.Second)}); err != nil {
 		t.Fatal(err)
 	}
-	if names := dirNames(t, done.Path()); strings.Join(names, " ") != "lock meta.json session.json spans.jsonl" {
-		t.Errorf("finished session holds %v, want lock meta.json session.json spans.jsonl", names)
+	if names := dirNames(t, done.Path()); strings.Join(names, " ") != "meta.json session.json spans.jsonl" {
+		t.Errorf("finished session holds %v, want meta.json session.json spans.jsonl", names)
 	}
 
 	died := s.NewWriter()

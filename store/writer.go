@@ -32,7 +32,8 @@ const OwnScopePrefix = "github.com/agentops-dev/agentops"
 type Writer struct {
 	store *Store
 	path  string
-	// lock holds the session's LockFile while the session runs.
+	// lock holds the flock on the session's directory (LockDir) while the
+	// session runs.
 	lock *os.File
 
 	mu      sync.Mutex
@@ -79,6 +80,7 @@ func (w *Writer) Begin(m Meta) error {
 	if m.Host == "" {
 		m.Host, _ = os.Hostname()
 	}
+	m.Lock = LockDir
 	// 0700: prompts and completions end up here.
 	if err := os.MkdirAll(w.store.root, 0o700); err != nil {
 		return fmt.Errorf("create the session store %s: %w (pass --store DIR or --no-store)", w.store.root, err)
@@ -91,7 +93,7 @@ func (w *Writer) Begin(m Meta) error {
 	}
 	// Not synced: an fsync at start-up costs every run a disk flush
 	// (milliseconds, tens on a busy disk) before the child may start, and
-	// session.json, written synced at the end, supersedes meta.json. Nor
+	// session.json, written at the end, supersedes meta.json. Nor
 	// written to a temporary file renamed into place: the directory is new
 	// and ours, the file one small write, and a reader that finds it
 	// missing or cut makes the same of both (see load).
