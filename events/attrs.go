@@ -134,8 +134,10 @@ type slotTable struct {
 	rules []uint64
 	// ruleSlot is the slot of each kind rule's attribute.
 	ruleSlot []int
-	// messageStart holds the first bytes of the indexed message prefixes.
+	// messageStart holds the first bytes of the indexed message prefixes,
+	// message says which slots' names have one.
 	messageStart [256]bool
+	message      []bool
 }
 
 func (t *slotTable) slot(attr string) int {
@@ -148,31 +150,52 @@ func (t *slotTable) slot(attr string) int {
 	return s
 }
 
-// compile gives each of keys its lookup.
-func (t *slotTable) compile(keys []string) []lookup {
-	out := make([]lookup, len(keys))
-	for i, k := range keys {
-		attr, member, isJSON := strings.Cut(k, "#")
-		out[i] = lookup{slot: t.slot(attr), json: isJSON, member: member}
+// keys is a list of names a field may come under, first present wins,
+// compiled: their lookups, and the mask of their slots, so that a span
+// without any of them (most spans, for most fields) is told in one step.
+type keys struct {
+	l    []lookup
+	mask slotMask
+}
+
+// slotMask is a set of slots.
+type slotMask [maxSlots / 64]uint64
+
+// maxSlots bounds the attribute names conventions.go may read.
+const maxSlots = 256
+
+func (m *slotMask) add(s int) { m[s/64] |= 1 << (s % 64) }
+
+func (m *slotMask) meets(o *slotMask) bool {
+	return m[0]&o[0] != 0 || m[1]&o[1] != 0 || m[2]&o[2] != 0 || m[3]&o[3] != 0
+}
+
+// compile gives each of names its lookup.
+func (t *slotTable) compile(names []string) keys {
+	k := keys{l: make([]lookup, len(names))}
+	for i, n := range names {
+		attr, member, isJSON := strings.Cut(n, "#")
+		k.l[i] = lookup{slot: t.slot(attr), json: isJSON, member: member}
+		k.mask.add(k.l[i].slot)
 	}
-	return out
+	return k
 }
 
 // spanKeyTable is fieldKeys compiled to lookups, for spans.
 type spanKeyTable struct {
-	Operation, Provider, Server, RequestModel, ResponseModel []lookup
-	InputTokens, OutputTokens, TotalTokens                   []lookup
-	CacheReadTokens, CacheCreationTokens, ReasoningTokens    []lookup
-	CacheCreation1hTokens, WebSearches                       []lookup
-	Cost, CostParts, UsageMissing                            []lookup
-	Prompt, Completion                                       []lookup
-	ToolName, ToolArguments, ToolResult                      []lookup
-	AgentName, Input, Output                                 []lookup
-	ErrorType                                                []lookup
-	RequestID, ResponseID, ToolCallID, ActionType            []lookup
+	Operation, Provider, Server, RequestModel, ResponseModel keys
+	InputTokens, OutputTokens, TotalTokens                   keys
+	CacheReadTokens, CacheCreationTokens, ReasoningTokens    keys
+	CacheCreation1hTokens, WebSearches                       keys
+	Cost, CostParts, UsageMissing                            keys
+	Prompt, Completion                                       keys
+	ToolName, ToolArguments, ToolResult                      keys
+	AgentName, Input, Output                                 keys
+	ErrorType                                                keys
+	RequestID, ResponseID, ToolCallID, ActionType            keys
 	// Capture is agentops.capture; InferenceKind and OperationID name
 	// embeddings without an operation.
-	Capture, InferenceKind, OperationID []lookup
+	Capture, InferenceKind, OperationID keys
 }
 
 var slots, spanKeys = compileSlots()
@@ -207,6 +230,13 @@ func compileSlots() (*slotTable, *spanKeyTable) {
 		InferenceKind: c([]string{"openinference.span.kind"}),
 		OperationID:   c([]string{"ai.operationId"}),
 	}
+	if len(t.of) > maxSlots {
+		panic("events: more than maxSlots attribute names")
+	}
+	t.message = make([]bool, len(t.of))
+	for name, s := range t.of {
+		t.message[s] = isMessageKey(t, name)
+	}
 	return t, k
 }
 
@@ -216,6 +246,8 @@ type attrIndex struct {
 	pos  []int32 // by slot: 1 + the value's index in vals, 0 when absent
 	vals []val
 	used []int // the slots set, in vals' order
+	// present is the set of slots set.
+	present slotMask
 	// rules are the bits of the kind rules whose attribute the span has.
 	rules uint64
 	// member is the last JSON member get read.
@@ -242,16 +274,19 @@ func (x *attrIndex) reset() {
 	}
 	clear(x.vals) // drop the views of a request's bytes and pdata values
 	x.vals, x.used, x.rules, x.messages, x.member = x.vals[:0], x.used[:0], 0, false, val{}
+	x.present = slotMask{}
 }
 
 // want says whether the attribute key is read, and its slot: the first
 // attribute of a name is, a repeat of the name is not.
 func (x *attrIndex) want(key string) (int, bool) {
-	if !x.messages && isMessageKey(key) {
-		x.messages = true
-	}
 	s, ok := slots.of[key]
-	if !ok || x.pos[s] != 0 {
+	if !ok {
+		x.messages = x.messages || isMessageKey(slots, key)
+		return 0, false
+	}
+	x.messages = x.messages || slots.message[s]
+	if x.pos[s] != 0 {
 		return 0, false
 	}
 	return s, true
@@ -261,13 +296,14 @@ func (x *attrIndex) want(key string) (int, bool) {
 func (x *attrIndex) set(s int, v val) {
 	x.vals = append(x.vals, v)
 	x.used = append(x.used, s)
+	x.present.add(s)
 	x.pos[s] = int32(len(x.vals))
 	x.rules |= slots.rules[s]
 }
 
 // isMessageKey says whether key may be an indexed message's.
-func isMessageKey(key string) bool {
-	if len(key) == 0 || !slots.messageStart[key[0]] {
+func isMessageKey(t *slotTable, key string) bool {
+	if len(key) == 0 || !t.messageStart[key[0]] {
 		return false
 	}
 	for _, lists := range [2][]messageKeys{fieldKeys.PromptMessages, fieldKeys.CompletionMessages} {
@@ -329,9 +365,12 @@ func (x *attrIndex) get(l lookup) *val {
 	return &x.member
 }
 
-// str returns the first of ls present with a non-empty value.
-func (x *attrIndex) str(ls []lookup) string {
-	for _, l := range ls {
+// str returns the first of k present with a non-empty value.
+func (x *attrIndex) str(k keys) string {
+	if !x.present.meets(&k.mask) {
+		return ""
+	}
+	for _, l := range k.l {
 		if v := x.get(l); v != nil {
 			if s := v.str(); s != "" {
 				return s
@@ -341,10 +380,13 @@ func (x *attrIndex) str(ls []lookup) string {
 	return ""
 }
 
-// firstID returns the first of ls present as a non-empty id; an id given
+// firstID returns the first of k present as a non-empty id; an id given
 // as a string array (an HTTP header, in HTTP semconv) is its first element.
-func (x *attrIndex) firstID(ls []lookup) string {
-	for _, l := range ls {
+func (x *attrIndex) firstID(k keys) string {
+	if !x.present.meets(&k.mask) {
+		return ""
+	}
+	for _, l := range k.l {
 		v := x.at(l.slot)
 		if v == nil {
 			continue
@@ -364,16 +406,19 @@ func (x *attrIndex) firstID(ls []lookup) string {
 }
 
 // integer is integerKey without the key.
-func (x *attrIndex) integer(ls []lookup) int64 {
-	n, _ := x.integerKey(ls)
+func (x *attrIndex) integer(k keys) int64 {
+	n, _ := x.integerKey(k)
 	return n
 }
 
-// integerKey returns the first of ls present as a count, and the index in
-// ls of the one it read (-1 for none). A count that cannot be true is -1,
+// integerKey returns the first of k present as a count, and the index in
+// k of the one it read (-1 for none). A count that cannot be true is -1,
 // as tokenCount says.
-func (x *attrIndex) integerKey(ls []lookup) (int64, int) {
-	for i, l := range ls {
+func (x *attrIndex) integerKey(k keys) (int64, int) {
+	if !x.present.meets(&k.mask) {
+		return 0, -1
+	}
+	for i, l := range k.l {
 		if f, ok := x.anyNumber(l); ok {
 			return tokenCount(f), i
 		}

@@ -102,7 +102,7 @@ func appendEvents(out []Event, d *spanData) []Event {
 		spanKey: id64(d.spanID),
 	}
 	base.TraceID, base.SpanID, base.ParentSpanID = hexIDs(d.traceID, d.spanID, d.parentID)
-	if v := x.get(k.Capture[0]); v != nil && v.str() == "true" {
+	if v := x.get(k.Capture.l[0]); v != nil && v.str() == "true" {
 		base.Source = "capture"
 	}
 	base.RequestID = x.firstID(k.RequestID)
@@ -265,13 +265,16 @@ func server(s string) string {
 // A cost that is not a finite number is still reported: sanitize counts it
 // as invalid.
 func reportedCost(a *attrIndex) (float64, bool) {
-	for _, l := range spanKeys.Cost {
+	if !a.present.meets(&spanKeys.Cost.mask) && !a.present.meets(&spanKeys.CostParts.mask) {
+		return 0, false
+	}
+	for _, l := range spanKeys.Cost.l {
 		if v, ok := a.anyNumber(l); ok {
 			return v, true
 		}
 	}
 	sum, any := 0.0, false
-	for _, l := range spanKeys.CostParts {
+	for _, l := range spanKeys.CostParts.l {
 		if v, ok := a.anyNumber(l); ok {
 			sum, any = sum+v, true
 		}
@@ -302,8 +305,8 @@ func spanError(d *spanData) *Error {
 // content returns captured prompt or completion content: a whole-content
 // attribute, else indexed message attributes rendered as a JSON array,
 // else the content of a span event.
-func content(d *spanData, keys []lookup, msgs []messageKeys, events []eventKey) string {
-	if s := d.attrs.str(keys); s != "" {
+func content(d *spanData, k keys, msgs []messageKeys, events []eventKey) string {
+	if s := d.attrs.str(k); s != "" {
 		return clip(s)
 	}
 	if d.attrs.messages {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -727,6 +728,7 @@ func (w *WireTraces) AppendEvents(out []Event, spans []BatchSpan) ([]Event, []Ba
 	defer x.release()
 	ws := wirePool.Get().(*wireSpan)
 	defer ws.release()
+	var arena stringArena
 	for _, b := range w.spans {
 		ws.read(b, x)
 		from := len(out)
@@ -736,7 +738,7 @@ func (w *WireTraces) AppendEvents(out []Event, spans []BatchSpan) ([]Event, []Ba
 			statusMsg: ws.message, attrs: x, wire: ws,
 		}
 		out = appendEvents(out, &d)
-		ownStrings(out[from:], w.body)
+		ownStrings(out[from:], w.body, &arena)
 		spans = append(spans, BatchSpan{TraceID: ws.traceID, SpanID: ws.spanID, ParentSpanID: ws.parentID, End: len(out)})
 		x.reset()
 	}
@@ -1055,38 +1057,41 @@ func view(b []byte) string {
 }
 
 // ownStrings copies out of body every string of evs that is a view of
-// it, in one allocation an event.
-func ownStrings(evs []Event, body []byte) {
+// it, into a's blocks.
+func ownStrings(evs []Event, body []byte, a *stringArena) {
 	if len(body) == 0 {
 		return
 	}
 	lo := uintptr(unsafe.Pointer(&body[0]))
 	hi := lo + uintptr(len(body))
-	inBody := func(s string) bool {
-		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		return len(s) > 0 && p >= lo && p < hi
-	}
 	var fields [32]*string
 	for i := range evs {
-		fs := evs[i].stringFields(fields[:0])
-		n := 0
-		for _, f := range fs {
-			if inBody(*f) {
-				n += len(*f)
-			}
-		}
-		if n == 0 {
-			continue
-		}
-		buf := make([]byte, 0, n)
-		for _, f := range fs {
-			if inBody(*f) {
-				start := len(buf)
-				buf = append(buf, *f...)
-				*f = unsafe.String(&buf[start], len(*f))
+		for _, f := range evs[i].stringFields(fields[:0]) {
+			if p := uintptr(unsafe.Pointer(unsafe.StringData(*f))); len(*f) > 0 && p >= lo && p < hi {
+				*f = a.copy(*f)
 			}
 		}
 	}
+}
+
+// stringArena copies strings into shared blocks: a batch's events own
+// their strings in a few allocations, not one a string. A block lives as
+// long as one of its strings does; blocks are small, so that an event kept
+// for the record keeps little else alive.
+type stringArena struct{ block []byte }
+
+const arenaBlock = 4 << 10
+
+func (a *stringArena) copy(s string) string {
+	if len(s) > arenaBlock/4 {
+		return strings.Clone(s)
+	}
+	if cap(a.block)-len(a.block) < len(s) {
+		a.block = make([]byte, 0, arenaBlock)
+	}
+	start := len(a.block)
+	a.block = append(a.block, s...)
+	return unsafe.String(&a.block[start], len(s))
 }
 
 // stringFields appends a pointer to every string field of e, its kind's

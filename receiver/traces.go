@@ -36,10 +36,14 @@ func TracesOf(td ptrace.Traces) *Traces { return &Traces{td: td, decoded: true} 
 
 // TracesSink is a Sink that takes trace batches as received, decoding
 // them into pdata only if it needs to: the receiver hands it every trace
-// batch by ConsumeTraceBatch in place of ConsumeTraces.
+// batch by ConsumeTraceBatch in place of ConsumeTraces. NeedsPData says
+// that it decodes every batch anyway (it hands them to consumers of
+// pdata): then a request is decoded as it arrives, not read in place
+// first, which would only add to the cost.
 type TracesSink interface {
 	Sink
 	ConsumeTraceBatch(ctx context.Context, t *Traces) error
+	NeedsPData() bool
 }
 
 // PData is the batch as pdata, decoded on the first call, without the
@@ -72,22 +76,50 @@ func (t *Traces) SpanCount() int {
 }
 
 // AppendEvents appends the events of every span of the batch to out, and
-// each span to spans (see events.WireTraces.AppendEvents): read in place
-// when the batch arrived as protobuf, from pdata otherwise, by the same
-// code.
+// each span to spans (see events.WireTraces.AppendEvents), by the same
+// code either way: from pdata once the batch is decoded (reading decoded
+// spans is the cheaper), read in place otherwise.
 func (t *Traces) AppendEvents(out []events.Event, spans []events.BatchSpan) ([]events.Event, []events.BatchSpan) {
-	if t.wire != nil {
-		return t.wire.AppendEvents(out, spans)
+	if t.decoded {
+		return events.AppendTracesEvents(t.td, out, spans)
 	}
-	return events.AppendTracesEvents(t.td, out, spans)
+	return t.wire.AppendEvents(out, spans)
 }
 
-// httpTracesProto exports an OTLP/HTTP protobuf trace request without
-// decoding it into pdata: the wire reader checks it as pdata's decoder and
-// the receiver's checks would (malformed, too deep, invalid spans), and a
-// TracesSink reads it in place. A request the wire reader refuses takes
-// the pdata path, so that its answer is the one it always was.
+// ReadTraces reads an OTLP/HTTP protobuf trace request as the receiver
+// does, for a TracesSink's tests and benchmarks: the batch holds views of
+// body. The error is the receiver's answer to a request it refuses.
+func ReadTraces(body []byte) (*Traces, error) {
+	w, err := events.ReadTraces(body, MaxNesting)
+	if err != nil {
+		er := ptraceotlp.NewExportRequest()
+		if err := er.UnmarshalProto(body); err != nil {
+			return nil, fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
+		}
+		if err := tracesNesting(er.Traces()); err != nil {
+			return nil, err
+		}
+		dropInvalidSpans(er.Traces())
+		return TracesOf(er.Traces()), nil
+	}
+	return &Traces{wire: w, body: body}, nil
+}
+
+// httpTracesProto exports an OTLP/HTTP protobuf trace request. To a
+// TracesSink that needs no pdata it goes undecoded: the wire reader checks
+// it as pdata's decoder and the receiver's checks would (malformed, too
+// deep, invalid spans), and the sink reads it in place. A request the wire
+// reader refuses takes the pdata path, so that its answer is the one it
+// always was.
 func (r *Receiver) httpTracesProto(ctx context.Context, body []byte) (ptraceotlp.ExportResponse, error) {
+	s, ok := r.sink.(TracesSink)
+	if !ok || s.NeedsPData() {
+		er := ptraceotlp.NewExportRequest()
+		if err := er.UnmarshalProto(body); err != nil {
+			return ptraceotlp.NewExportResponse(), fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
+		}
+		return r.exportTraces(ctx, er)
+	}
 	w, err := events.ReadTraces(body, MaxNesting)
 	if err != nil {
 		er := ptraceotlp.NewExportRequest()

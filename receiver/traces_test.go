@@ -24,6 +24,8 @@ type batchSink struct {
 	decoded []ptrace.Traces
 }
 
+func (s *batchSink) NeedsPData() bool { return false }
+
 func (s *batchSink) ConsumeTraceBatch(_ context.Context, t *Traces) error {
 	evs, _ := t.AppendEvents(nil, nil)
 	s.mu.Lock()

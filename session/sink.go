@@ -75,6 +75,10 @@ func (k *Sink) ConsumeTraceBatch(ctx context.Context, t *receiver.Traces) error 
 	return nil
 }
 
+// NeedsPData says whether the sink hands batches to consumers, which take
+// pdata.
+func (k *Sink) NeedsPData() bool { return len(k.consumers) > 0 }
+
 func (k *Sink) tallyTraces(t *receiver.Traces) {
 	// Converting is the costly part: done before taking the lock.
 	n := t.SpanCount()
