@@ -46,24 +46,48 @@ const maxRemembered = 1 << 16
 
 // Repeats remembers the ids of the calls a Window has already counted, so
 // that a source reporting one of them after it left the window is not
-// counted again. It keeps 16 bytes per id (a hash of it, and the counted
-// span's id) and a 128 KB filter of them: every event of the window is
-// looked up, nearly always in vain, and the filter answers most of those
-// without a miss of the cache. The zero value is ready to use.
+// counted again. It keeps 20 bytes per id, in an open-addressing table
+// (a hash of the id and the counted span's id, and a 4-byte slot), and a
+// 128 KB filter of them: every event of the window is looked up, nearly
+// always in vain, and the filter answers most of those without a miss of
+// the cache. The zero value is ready to use.
 type Repeats struct {
-	counted map[uint64]uint64 // id key → counted span id (0: a log event)
-	logs    map[uint64]string // id key → the counted log event's name
-	filter  []uint64          // a bit per hash of a key in counted
+	ids []countedID
+	// slots holds 1 + an index in ids, or 0 when empty; linear probing
+	// from a key's low bits, at most half full.
+	slots  []uint32
+	logs   map[uint64]string // id key → the counted log event's name
+	filter []uint64          // a bit per key in ids
 }
+
+// countedID is an id key and the span counted with it (0: a log event).
+type countedID struct{ key, span uint64 }
 
 // filterBits is the size of Repeats.filter: at maxRemembered keys, one
 // lookup in 16 that finds no key passes it.
 const filterBits = 1 << 20
 
 func filterBit(k uint64) (word int, bit uint64) {
-	// The low bits of a key pick its map slot: the filter takes the high.
+	// The low bits of a key pick its slot: the filter takes the high.
 	h := k >> (64 - 20)
 	return int(h / 64), 1 << (h % 64)
+}
+
+// len is how many ids r remembers.
+func (r *Repeats) len() int { return len(r.ids) }
+
+// find returns the slot of key k, or the free slot where it belongs.
+func (r *Repeats) find(k uint64) (slot int, found bool) {
+	mask := len(r.slots) - 1
+	for i := int(k) & mask; ; i = (i + 1) & mask {
+		s := r.slots[i]
+		if s == 0 {
+			return i, false
+		}
+		if r.ids[s-1].key == k {
+			return i, true
+		}
+	}
 }
 
 // remember notes the ids of a counted event, whose id keys are keys.
@@ -72,18 +96,26 @@ func (r *Repeats) remember(e *Event, keys idSet) {
 		return
 	}
 	for _, k := range keys.k[:keys.n] {
-		if len(r.counted) >= maxRemembered {
+		if len(r.ids) >= maxRemembered {
 			return
 		}
-		if r.counted == nil {
-			r.counted = map[uint64]uint64{}
+		if r.slots == nil {
+			r.slots = make([]uint32, 1024)
 			r.filter = make([]uint64, filterBits/64)
 		}
 		span := uint64(0)
 		if e.Source != "log" {
 			span = hexID(e.SpanID)
 		}
-		r.counted[k] = span
+		if i, found := r.find(k); found {
+			r.ids[r.slots[i]-1].span = span
+		} else {
+			r.ids = append(r.ids, countedID{k, span})
+			r.slots[i] = uint32(len(r.ids))
+			if 2*len(r.ids) > len(r.slots) {
+				r.grow()
+			}
+		}
 		w, b := filterBit(k)
 		r.filter[w] |= b
 		if span == 0 {
@@ -95,6 +127,15 @@ func (r *Repeats) remember(e *Event, keys idSet) {
 	}
 }
 
+// grow doubles the table and places every id again.
+func (r *Repeats) grow() {
+	r.slots = make([]uint32, 2*len(r.slots))
+	for n, id := range r.ids {
+		i, _ := r.find(id.key)
+		r.slots[i] = uint32(n + 1)
+	}
+}
+
 // counts returns what SameAs says of the counted call that an event with
 // id keys keys repeats, if the window counted it already.
 func (r *Repeats) counts(keys idSet) (string, bool) {
@@ -102,11 +143,11 @@ func (r *Repeats) counts(keys idSet) (string, bool) {
 		if w, b := filterBit(k); r.filter[w]&b == 0 {
 			continue
 		}
-		if span, ok := r.counted[k]; ok {
-			if span == 0 {
-				return "log " + r.logs[k], true
+		if i, found := r.find(k); found {
+			if span := r.ids[r.slots[i]-1].span; span != 0 {
+				return fmt.Sprintf("span %016x", span), true
 			}
-			return fmt.Sprintf("span %016x", span), true
+			return "log " + r.logs[k], true
 		}
 	}
 	return "", false
@@ -284,7 +325,7 @@ func markRepeats(evs []Event, keys []idSet, lin *Lineage, seen *Repeats, c *corr
 		switch {
 		case c.size[r] > 1:
 			c.members[r] = append(c.members[r], i)
-		case seen != nil && len(seen.counted) > 0:
+		case seen != nil && seen.len() > 0:
 			if ref, ok := seen.counts(keys[i]); ok {
 				evs[i].SameAs = ref
 			}
@@ -418,7 +459,7 @@ func differ(a, b string) bool { return a != "" && b != "" && a != b }
 // it lacks from the others, and marks them SameAs it. When the group's call
 // was counted already (it left the window), all of the group repeat it.
 func settle(evs []Event, keys []idSet, m []int, seen *Repeats) {
-	if seen != nil && len(seen.counted) > 0 {
+	if seen != nil && seen.len() > 0 {
 		for _, i := range m {
 			if ref, ok := seen.counts(keys[i]); ok {
 				for _, j := range m {

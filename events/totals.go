@@ -98,7 +98,10 @@ const UnknownModel = "(unknown model)"
 
 // Add counts one event. Wrapper LLM spans and propagated errors (see
 // Finish) are noted but not counted again.
-func (t *Totals) Add(e Event) {
+func (t *Totals) Add(e Event) { t.add(&e) }
+
+// add is Add of an event not copied: the window counts every event.
+func (t *Totals) add(e *Event) {
 	if e.Kind == KindLLM && e.LLM != nil {
 		t.InvalidValues += e.LLM.InvalidValues
 	}
@@ -115,7 +118,7 @@ func (t *Totals) Add(e Event) {
 			t.WrapperLLMSpans++
 			return
 		}
-		t.addLLM(*e.LLM)
+		t.addLLM(e.LLM)
 	case KindTool:
 		t.ToolCalls++
 		if e.Tool != nil {
@@ -148,7 +151,7 @@ func (t *Totals) Add(e Event) {
 
 // addLLM counts a call. Its numbers are bounded (see sanitize), and the
 // sums saturate: no session's totals wrap around.
-func (t *Totals) addLLM(l LLM) {
+func (t *Totals) addLLM(l *LLM) {
 	t.LLMCalls++
 	if l.UsageMissing != "" {
 		t.NoUsageCalls++
@@ -271,7 +274,7 @@ func (t *Totals) addFinished(e *Event, p Pricer) {
 			}
 		}
 	}
-	t.Add(*e)
+	t.add(e)
 }
 
 // markWrappers applies the wrapper rules to evs, all of a session.
