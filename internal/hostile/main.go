@@ -28,9 +28,11 @@ import (
 )
 
 func main() {
-	kase := flag.String("case", "", "what to do: deep-attr, deep-log, long-error, long-log, ctrl, many-tools, silent, ignore-sigpipe, ignore-sighup, ready")
+	kase := flag.String("case", "", "what to do: deep-attr, deep-log, long-error, long-log, ctrl, many-tools, big, silent, ignore-sigpipe, ignore-sighup, ready")
 	depth := flag.Int("depth", 1_000_000, "nesting levels of deep-attr and deep-log")
-	size := flag.Int("size", 2<<20, "bytes of text of long-error and long-log")
+	size := flag.Int("size", 2<<20, "bytes of text of long-error and long-log, of each request of big")
+	parallel := flag.Int("parallel", 16, "concurrent requests of big, each its own spans")
+	protocol := flag.String("protocol", "http", "protocol of big: http (protobuf) or grpc")
 	count := flag.Int("count", 20_000, "distinct tools of many-tools")
 	encoding := flag.String("encoding", "json", "OTLP/HTTP encoding: json or proto")
 	exit := flag.Int("exit", 0, "exit code")
@@ -58,6 +60,8 @@ func main() {
 			ss = append(ss, span{name: "execute_tool t" + strconv.Itoa(i), tool: "tool-" + strconv.Itoa(i)})
 		}
 		c.send("many-tools", "/v1/traces", traces(c.proto, ss...))
+	case "big":
+		c.sendBig(*parallel, *size, *protocol == "grpc")
 	case "silent", "ignore-sighup", "ignore-sigpipe", "ready":
 		behave(*kase, *readyFile)
 	default:
@@ -100,6 +104,12 @@ type client struct {
 }
 
 func (c client) send(name, path string, body []byte) {
+	c.statuses[name], _ = c.post(path, body)
+}
+
+// post sends body and returns the answer's status (0 when none came) and
+// the wait its Retry-After asks for (a second when it names none).
+func (c client) post(path string, body []byte) (int, time.Duration) {
 	req, err := http.NewRequest("POST", c.endpoint+path, bytes.NewReader(body))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hostile:", err)
@@ -110,12 +120,15 @@ func (c client) send(name, path string, body []byte) {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hostile:", err)
-		c.statuses[name] = 0
-		return
+		return 0, 0
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	c.statuses[name] = resp.StatusCode
+	after := time.Second
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
+		after = time.Duration(secs) * time.Second
+	}
+	return resp.StatusCode, after
 }
 
 // value is one AnyValue in either encoding: JSON text, or the protobuf
