@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -57,13 +58,15 @@ func (r *Receiver) exportTraces(ctx context.Context, req ptraceotlp.ExportReques
 	if err := tracesNesting(td); err != nil {
 		return resp, err
 	}
-	if n := dropInvalidSpans(td); n > 0 {
-		rejected(resp, n)
+	if rejected := dropInvalidSpans(td); rejected > 0 {
+		ps := resp.PartialSuccess()
+		ps.SetRejectedSpans(int64(rejected))
+		ps.SetErrorMessage(strconv.Itoa(rejected) + " span(s) with an empty trace id or span id rejected")
 	}
 	if td.ResourceSpans().Len() == 0 {
 		return resp, nil
 	}
-	if err := r.consumeTraces(ctx, TracesOf(td)); err != nil {
+	if err := r.sink.ConsumeTraces(ctx, td); err != nil {
 		return resp, err
 	}
 	return resp, nil

@@ -7,6 +7,8 @@
 package record
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/agentops-dev/agentops/budget"
@@ -79,6 +81,9 @@ type Session struct {
 	// the store and the export pipeline; the summary shows them.
 	Stored   string   `json:"stored,omitempty"`
 	Exported []string `json:"exported,omitempty"`
+	// StoreLost says what the local store could not keep of the session
+	// (a full disk): nil when it kept everything.
+	StoreLost *StoreLoss `json:"store_lost,omitempty"`
 
 	Totals events.Totals  `json:"totals"`
 	Events []events.Event `json:"events"`
@@ -103,6 +108,43 @@ type Session struct {
 	Budget *Budget `json:"budget,omitempty"`
 	// Baseline is the comparison with run --baseline, when one was given.
 	Baseline *Baseline `json:"baseline,omitempty"`
+}
+
+// StoreLoss is what the local store failed to write of a session, and why.
+type StoreLoss struct {
+	Spans   int64 `json:"spans"`
+	Logs    int64 `json:"logs"`
+	Metrics int64 `json:"metrics"`
+	// Error is the first write failure (no space left on device).
+	Error string `json:"error"`
+}
+
+// Items says what was lost, for people ("1,200 spans and 3 logs"); ""
+// when no item was.
+func (l StoreLoss) Items() string {
+	var parts []string
+	for _, c := range []struct {
+		n    int64
+		what string
+	}{{l.Spans, "span"}, {l.Logs, "log record"}, {l.Metrics, "metric point"}} {
+		if c.n > 0 {
+			s := "s"
+			if c.n == 1 {
+				s = ""
+			}
+			parts = append(parts, groupThousands(c.n)+" "+c.what+s)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// groupThousands writes n with commas between groups of three digits.
+func groupThousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // Baseline is how a session compared with the baseline it was run against.

@@ -51,6 +51,9 @@ type Meta struct {
 	// LockDir (set by Begin), or empty for sessions from before, which
 	// hold a flock on LockFile or only name their pid.
 	Lock string `json:"lock,omitempty"`
+	// StoreError says why the session's final record could not be
+	// written (a full disk), set by Finish in its stead.
+	StoreError string `json:"store_error,omitempty"`
 }
 
 // Entry is one stored session as read from disk.
@@ -102,6 +105,9 @@ func (s *Store) load(name string) *Entry {
 	case finalErr == nil:
 		e.Final = &final
 		e.State = endState(&final)
+		if l := final.StoreLost; l != nil {
+			e.Problems = append(e.Problems, storeLostProblem(l, len(final.Events) == 0 && final.EventsOmitted > 0))
+		}
 		return e
 	case !os.IsNotExist(finalErr):
 		e.Problems = append(e.Problems, finalErr.Error())
@@ -113,11 +119,26 @@ func (s *Store) load(name string) *Entry {
 		e.State = StateRunning
 	default:
 		e.State = StateIncomplete
-		if os.IsNotExist(finalErr) {
+		switch {
+		case e.Meta.StoreError != "":
+			e.Problems = append(e.Problems, "no final record: the store could not write it ("+e.Meta.StoreError+"); showing what arrived")
+		case os.IsNotExist(finalErr):
 			e.Problems = append(e.Problems, "no final record: agentops did not finish this session (killed?); showing what arrived")
 		}
 	}
 	return e
+}
+
+// storeLostProblem says what the store could not keep of a session.
+func storeLostProblem(l *record.StoreLoss, noEvents bool) string {
+	msg := "the store could not keep all of this session (" + l.Error + ")"
+	if lost := l.Items(); lost != "" {
+		msg += ": " + lost + " not written, not shown here"
+	}
+	if noEvents {
+		msg += "; its final record holds no events"
+	}
+	return msg
 }
 
 // endState is how a finished session ended.

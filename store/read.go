@@ -79,13 +79,17 @@ func rebuild(e *Entry, td ptrace.Traces) *record.Session {
 		end = time.Now()
 	}
 	rec.End = end
-	markRebuilt(rec)
+	markRebuilt(rec, e.Meta)
 	return rec
 }
 
-// markRebuilt says of a rebuilt record that nobody finished it.
-func markRebuilt(rec *record.Session) {
+// markRebuilt says of a rebuilt record that nobody finished it, or that
+// the store could not write what agentops finished (m.StoreError).
+func markRebuilt(rec *record.Session, m Meta) {
 	rec.ExitCode = -1
 	rec.EndState = record.Indeterminate
 	rec.EndReason = "agentops did not finish the session: this record is rebuilt from the spans that were stored"
+	if m.StoreError != "" {
+		rec.EndReason = "the store could not write the session's final record (" + m.StoreError + "): this record is rebuilt from the spans that were stored"
+	}
 }

@@ -51,7 +51,7 @@ func (s *Store) Summarize(e *Entry) (*record.Session, []string, error) {
 		end = time.Now()
 	}
 	rec.End = end
-	markRebuilt(rec)
+	markRebuilt(rec, e.Meta)
 	return rec, append(e.Problems, problems...), nil
 }
 

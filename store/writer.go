@@ -28,7 +28,7 @@ const OwnScopePrefix = "github.com/agentops-dev/agentops"
 // Writer streams one session to its directory. It is a receiver sink (every
 // batch the child sends) and a span processor (the session's own spans).
 // Its methods are safe for concurrent use. Write errors never reach the
-// child: they are kept and returned by Finish.
+// child: what they cost is counted (Loss) and reported once, by Finish.
 type Writer struct {
 	store *Store
 	path  string
@@ -36,9 +36,11 @@ type Writer struct {
 	// session runs.
 	lock *os.File
 
-	mu      sync.Mutex
-	files   map[string]*jsonLines
-	errs    []error
+	mu    sync.Mutex
+	files map[string]*jsonLines
+	// lost counts what could not be written, lost.Error says the first
+	// failure's reason.
+	lost    record.StoreLoss
 	closed  bool
 	started bool
 	// final is the temporary file session.json is written to, made by
@@ -48,12 +50,13 @@ type Writer struct {
 
 // jsonLines is one append-only .jsonl file.
 type jsonLines struct {
-	f *os.File
+	f *os.File // nil when it could not be opened
 	w *bufio.Writer
 	// size is the file's length so far: where the next line starts.
 	size int64
-	// broken is set by a failed write.
-	broken bool
+	// failed is the open or write failure that broke the file: what is
+	// given to it afterwards is lost, and counted, without another error.
+	failed error
 }
 
 // NewWriter returns a writer for a session of s. Nothing is written before
@@ -129,7 +132,7 @@ func (w *Writer) Begin(m Meta) error {
 func (w *Writer) Prepare() {
 	w.mu.Lock()
 	if w.started && !w.closed {
-		_, _ = w.file(SpansFile)
+		_ = w.file(SpansFile)
 		if w.final == nil {
 			w.final, _ = os.CreateTemp(w.path, "."+SessionFile+".*.tmp")
 		}
@@ -206,45 +209,91 @@ func (w *Writer) appendLine(name string, b []byte, marshalErr error, items int) 
 	}
 	if marshalErr != nil {
 		err := fmt.Errorf("encode %s batch: %w", name, marshalErr)
-		w.errs = append(w.errs, err)
+		w.lose(name, items, err)
 		return exporter.Ref{}, err
 	}
-	jl, err := w.file(name)
-	if err != nil {
-		w.errs = append(w.errs, err)
-		return exporter.Ref{}, err
-	}
-	if jl.broken {
-		return exporter.Ref{}, errors.New("store: " + name + " has a failed write")
+	jl := w.file(name)
+	if jl.failed != nil {
+		w.lose(name, items, jl.failed)
+		return exporter.Ref{}, jl.failed
 	}
 	// The line and its newline in one write: a batch bigger than the
 	// buffer goes straight to the file, and a newline written after it
 	// would cost a second system call.
 	_, _ = jl.w.Write(append(b, '\n'))
 	if err := jl.w.Flush(); err != nil {
-		// A line may be cut: later offsets are not to be trusted.
-		jl.broken = true
-		err = fmt.Errorf("write %s: %w", name, err)
-		w.errs = append(w.errs, err)
-		return exporter.Ref{}, err
+		// The line may be cut: cut it off (a truncation needs no space),
+		// so that the file holds whole lines only, and write no more to
+		// it: a disk that is full stays full, and a later line that fitted
+		// would be counted as kept after a hole.
+		_ = jl.f.Truncate(jl.size)
+		jl.failed = fileError("write", name, err)
+		w.lose(name, items, jl.failed)
+		return exporter.Ref{}, jl.failed
 	}
 	ref := exporter.Ref{File: jl.f.Name(), Offset: jl.size, Length: int64(len(b)), Items: int64(items)}
 	jl.size += int64(len(b)) + 1
 	return ref, nil
 }
 
-// file opens name on first use; w.mu is held.
-func (w *Writer) file(name string) (*jsonLines, error) {
+// file opens name on first use; w.mu is held. A file that cannot be
+// opened is not tried again: its jsonLines says why.
+func (w *Writer) file(name string) *jsonLines {
 	if jl, ok := w.files[name]; ok {
-		return jl, nil
+		return jl
 	}
+	jl := &jsonLines{}
 	f, err := os.OpenFile(filepath.Join(w.path, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", name, err)
+		jl.failed = fileError("open", name, err)
+	} else {
+		jl.f, jl.w = f, bufio.NewWriterSize(f, 64<<10)
 	}
-	jl := &jsonLines{f: f, w: bufio.NewWriterSize(f, 64<<10)}
 	w.files[name] = jl
-	return jl, nil
+	return jl
+}
+
+// fileError says that op on the session's file name failed, naming the
+// file once (an *os.PathError names it with its whole path).
+func fileError(op, name string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s %s: %w", op, name, err)
+}
+
+// lose counts items of the file name as lost, err the first failure's
+// reason; w.mu is held.
+func (w *Writer) lose(name string, items int, err error) {
+	switch name {
+	case SpansFile:
+		w.lost.Spans += int64(items)
+	case LogsFile:
+		w.lost.Logs += int64(items)
+	case MetricsFile:
+		w.lost.Metrics += int64(items)
+	}
+	if w.lost.Error == "" && err != nil {
+		// The session's directory is said once, elsewhere: the reason
+		// names the file.
+		w.lost.Error = strings.ReplaceAll(err.Error(), w.path+string(filepath.Separator), "")
+	}
+}
+
+// Loss says what the writer could not write so far; nil when nothing.
+func (w *Writer) Loss() *record.StoreLoss {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lossLocked()
+}
+
+func (w *Writer) lossLocked() *record.StoreLoss {
+	if w.lost == (record.StoreLoss{}) {
+		return nil
+	}
+	l := w.lost
+	return &l
 }
 
 // OnStart does nothing: spans are written when they end.
@@ -265,8 +314,10 @@ func (w *Writer) Shutdown(context.Context) error { return nil }
 // ForceFlush does nothing: every batch is flushed as it is written.
 func (w *Writer) ForceFlush(context.Context) error { return nil }
 
-// Finish writes session.json atomically, closes the files and returns every
-// error met while writing the session. Batches consumed after Finish are
+// Finish writes session.json atomically and closes the files. When
+// anything could not be written it returns a *WriteError, which says once
+// what was lost and what the session will read as; rec.StoreLost then
+// says what was lost, in the record too. Batches consumed after Finish are
 // dropped.
 func (w *Writer) Finish(rec *record.Session) error {
 	w.mu.Lock()
@@ -279,26 +330,104 @@ func (w *Writer) Finish(rec *record.Session) error {
 	}
 	w.closed = true
 	for name, jl := range w.files {
-		if err := jl.w.Flush(); err != nil {
-			w.errs = append(w.errs, fmt.Errorf("write %s: %w", name, err))
+		if jl.f == nil {
+			continue
+		}
+		// A broken file's writer keeps its error: nothing new to say.
+		if err := jl.w.Flush(); err != nil && jl.failed == nil {
+			w.lose(name, 0, fileError("write", name, err))
 		}
 		if err := jl.f.Close(); err != nil {
-			w.errs = append(w.errs, fmt.Errorf("close %s: %w", name, err))
+			w.lose(name, 0, fileError("close", name, err))
 		}
 	}
+	rec.StoreLost = w.lossLocked()
 	// Renamed into place (readers and a kill -9 see all of it or none)
 	// but not synced: the fsync was most of a millisecond (tens on a busy
 	// disk) between the child's exit and ours, and bought little, as
 	// spans.jsonl is not synced either. After a power cut the file may be
 	// empty: the session then lists as incomplete, with the problem said,
 	// its spans read as far as they reached the disk.
-	err := writeFile(filepath.Join(w.path, SessionFile), w.final, rec, false)
-	w.final = nil
-	if err != nil {
-		w.errs = append(w.errs, err)
+	path := filepath.Join(w.path, SessionFile)
+	werr := &WriteError{Dir: w.path}
+	if err := writeFile(path, w.final, rec, false); err != nil {
+		err = fileError("write", SessionFile, err)
+		werr.Final = err
+		if rec.StoreLost == nil {
+			rec.StoreLost = &record.StoreLoss{Error: err.Error()}
+		}
+		// The events are most of a record: without them it may fit
+		// where the whole did not, and the session then reads as it
+		// ended, its totals whole, rather than as killed.
+		slim := *rec
+		slim.EventsOmitted += len(slim.Events)
+		slim.Events = nil
+		if len(rec.Events) > 0 && writeFile(path, nil, &slim, false) == nil {
+			werr.Slim = true
+		} else {
+			w.markUnfinished(err, rec.StoreLost)
+		}
 	}
+	w.final = nil
 	w.lock.Close() // after session.json: the session is never seen unlocked without it
-	return errors.Join(w.errs...)
+	if rec.StoreLost == nil {
+		return nil
+	}
+	werr.Lost = *rec.StoreLost
+	return werr
+}
+
+// markUnfinished notes in meta.json why the session has no final record,
+// so that it does not read as killed: rewritten in place, the file takes
+// the room it had (a full disk has no more).
+func (w *Writer) markUnfinished(err error, lost *record.StoreLoss) {
+	var m Meta
+	path := filepath.Join(w.path, MetaFile)
+	if readJSON(path, &m) != nil {
+		return
+	}
+	m.StoreError = err.Error()
+	if items := lost.Items(); items != "" {
+		m.StoreError += "; " + items + " not written"
+	}
+	if b, merr := json.MarshalIndent(m, "", "  "); merr == nil {
+		_ = os.WriteFile(path, append(b, '\n'), 0o600)
+	}
+}
+
+// WriteError is Finish's error when the store could not keep all of a
+// session: what was lost, and whether the final record was written.
+type WriteError struct {
+	// Dir is the session's directory.
+	Dir string
+	// Lost counts what could not be written, and the first failure.
+	Lost record.StoreLoss
+	// Final is why session.json could not be written whole, nil when it
+	// was; Slim is set when it was then written without its events.
+	Final error
+	Slim  bool
+}
+
+func (e *WriteError) Error() string {
+	var b strings.Builder
+	b.WriteString("the store could not keep all of this session")
+	if lost := e.Lost.Items(); lost != "" {
+		fmt.Fprintf(&b, ": %s not written (%s)", lost, e.Lost.Error)
+	}
+	final := ""
+	if e.Final != nil {
+		final = strings.ReplaceAll(e.Final.Error(), e.Dir+string(filepath.Separator), "")
+	}
+	switch {
+	case e.Final == nil:
+		b.WriteString("; its final record is written: the session reads with what was kept")
+	case e.Slim:
+		fmt.Fprintf(&b, "; its final record was written without its events (%s)", final)
+	default:
+		fmt.Fprintf(&b, "; its final record could not be written (%s): the session reads as incomplete, with what was kept", final)
+	}
+	fmt.Fprintf(&b, ". It is in %s: free space there (or pass --store DIR) for the next session", e.Dir)
+	return b.String()
 }
 
 // Abandon stops writing without a final record, as a killed agentops
@@ -309,8 +438,10 @@ func (w *Writer) Abandon() {
 	defer w.mu.Unlock()
 	w.closed = true
 	for _, jl := range w.files {
-		_ = jl.w.Flush()
-		_ = jl.f.Close()
+		if jl.f != nil {
+			_ = jl.w.Flush()
+			_ = jl.f.Close()
+		}
 	}
 	if w.final != nil {
 		_ = w.final.Close()
@@ -328,7 +459,9 @@ func (w *Writer) Discard() error {
 	}
 	w.closed = true
 	for _, jl := range w.files {
-		_ = jl.f.Close()
+		if jl.f != nil {
+			_ = jl.f.Close()
+		}
 	}
 	if w.final != nil {
 		_ = w.final.Close()

@@ -55,7 +55,7 @@ func Plain(s *record.Session) string {
 	if len(tail) > 0 {
 		b.WriteString("\n")
 		for _, f := range tail {
-			fmt.Fprintf(&b, "  %-*s%s\n", v.labelWidth, f.label, f.value)
+			fmt.Fprintf(&b, "  %-*s%s%s\n", v.labelWidth, f.label, f.lead, f.value)
 		}
 	}
 	if len(v.hints) > 0 {

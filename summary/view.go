@@ -153,7 +153,16 @@ func newView(s *record.Session) view {
 		v.cost = costFact(s)
 	}
 	if s.Stored != "" {
-		v.where = append(v.where, fact{label: "stored", value: s.Stored})
+		f := fact{label: "stored", value: s.Stored}
+		if l := s.StoreLost; l != nil {
+			// The store failed (a full disk): the record there is not
+			// the session's whole; the warning at the end says more.
+			f.lead, f.tone = "incomplete · ", toneWarn
+			if lost := l.Items(); lost != "" {
+				f.lead = "incomplete, " + lost + " not written · "
+			}
+		}
+		v.where = append(v.where, f)
 	}
 	if len(s.Exports) > 0 || s.ReplayURL != "" {
 		for _, l := range exportLines(s) {

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -133,8 +134,15 @@ func (rs *runStore) finish(rec *record.Session) {
 		defer os.RemoveAll(rs.tmp)
 	}
 	rs.noteStored(rec)
+	// Said once, whatever failed and however often: what was lost and
+	// what the session reads as (store.WriteError).
 	if err := rs.writer.Finish(rec); err != nil {
-		fmt.Fprintf(rs.opts.IO.ErrOut, "agentops: store session in %s: %v\n", rs.writer.Path(), err)
+		var werr *store.WriteError
+		if errors.As(err, &werr) {
+			fmt.Fprintf(rs.opts.IO.ErrOut, "agentops: %v\n", err)
+		} else {
+			fmt.Fprintf(rs.opts.IO.ErrOut, "agentops: store session in %s: %v\n", rs.writer.Path(), err)
+		}
 	}
 	if rs.opts.ReportPath == "" {
 		return
@@ -169,11 +177,13 @@ func (rs *runStore) discard() {
 	}
 }
 
-// noteStored records in rec where the store keeps the session, so the
-// summary can say it before the record is written.
+// noteStored records in rec where the store keeps the session, and what
+// it could not keep so far, so the summary can say both before the record
+// is written.
 func (rs *runStore) noteStored(rec *record.Session) {
 	rs.wait()
 	if rs != nil && rs.writer != nil && rs.tmp == "" {
 		rec.Stored = rs.writer.Path()
+		rec.StoreLost = rs.writer.Loss()
 	}
 }
