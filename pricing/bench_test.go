@@ -39,12 +39,25 @@ func TestPriceAllocatesNothing(t *testing.T) {
 }
 
 // BenchmarkDecode is what the first priced call (or the preload while
-// the child runs) pays once: decoding the embedded table.
+// the child runs) pays once: decoding the embedded table, its providers
+// and the models of the provider asked for (first-call), and the whole
+// table as a price file of the user's or a fetched feed is (whole).
 func BenchmarkDecode(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := decodeFeed(embedded); err != nil {
-			b.Fatal(err)
+	b.Run("first-call", func(b *testing.B) {
+		l := events.LLM{RequestModel: "claude-sonnet-4-5-20250929", Provider: "anthropic", InputTokens: 1000, OutputTokens: 10, Time: day}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := Default().Price(l); !ok {
+				b.Fatal("no price")
+			}
 		}
-	}
+	})
+	b.Run("whole", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := decodeFeed(embedded); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -5,8 +5,10 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	jsoniter "github.com/json-iterator/go"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -16,13 +18,25 @@ import (
 // parts that price a call and ignore descriptions, pricing URLs and usage
 // extractors (we get usage from spans, not from response bodies).
 type feedProvider struct {
+	feedProviderHead
+	Models []feedModel `json:"models"`
+}
+
+// feedProviderHead is a provider without its models.
+type feedProviderHead struct {
 	ID            string      `json:"id"`
 	Name          string      `json:"name"`
 	APIPattern    string      `json:"api_pattern"`
 	ProviderMatch *feedClause `json:"provider_match"`
 	ModelMatch    *feedClause `json:"model_match"`
 	Fallback      []string    `json:"fallback_model_providers"`
-	Models        []feedModel `json:"models"`
+}
+
+// feedProviderLazy is a provider whose models are decoded when first
+// looked at (see decodeFeedLazy).
+type feedProviderLazy struct {
+	feedProviderHead
+	Models []json.RawMessage `json:"models"`
 }
 
 type feedModel struct {
@@ -76,7 +90,10 @@ type provider struct {
 	providerMatch *matcher
 	modelMatch    *matcher
 	fallback      []string
-	models        []*model
+	// models are the provider's models, in the feed's order; read them
+	// with modelList, as lazy may hold them still undecoded.
+	models []*model
+	lazy   *lazyModels
 	// always marks the models of an old flat --prices file: they have no
 	// provider, so they are tried first for every call, by name.
 	always bool
@@ -92,7 +109,44 @@ type model struct {
 	prices []Conditional
 }
 
-// decodeFeed reads a genai-prices v2 feed (the slim or the full file).
+// lazyModels are a provider's models as the feed has them, decoded on
+// first use.
+type lazyModels struct {
+	once   sync.Once
+	n      int
+	raw    []json.RawMessage
+	models []*model
+	err    error
+}
+
+// modelCount is the number of the provider's models, decoded or not.
+func (p *provider) modelCount() int {
+	if p.lazy != nil {
+		return p.lazy.n
+	}
+	return len(p.models)
+}
+
+// modelList is the provider's models, decoded now if they were not yet.
+func (p *provider) modelList() []*model {
+	if p.lazy == nil {
+		return p.models
+	}
+	l := p.lazy
+	l.once.Do(func() {
+		l.models, l.err = compileRawModels(l.raw)
+		l.raw = nil
+	})
+	if l.err != nil {
+		// Only the embedded table is decoded lazily, and a test decodes
+		// every model of it.
+		panic(fmt.Sprintf("price table, provider %q: %v", p.id, l.err))
+	}
+	return l.models
+}
+
+// decodeFeed reads a genai-prices v2 feed (the slim or the full file),
+// every model checked.
 func decodeFeed(b []byte) (*feed, error) {
 	var raw []feedProvider
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -101,16 +155,16 @@ func decodeFeed(b []byte) (*feed, error) {
 	}
 	f := &feed{byID: make(map[string]*provider, len(raw))}
 	for i := range raw {
-		p, err := compileProvider(&raw[i])
+		p, err := compileProvider(&raw[i].feedProviderHead)
+		if err == nil {
+			p.models, err = compileModels(raw[i].Models)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("provider %q: %w", raw[i].ID, err)
 		}
-		if _, dup := f.byID[p.id]; dup {
-			return nil, fmt.Errorf("provider %q listed twice", p.id)
+		if err := f.add(p, len(p.models)); err != nil {
+			return nil, err
 		}
-		f.providers = append(f.providers, p)
-		f.byID[p.id] = p
-		f.models += len(p.models)
 	}
 	if len(f.providers) == 0 {
 		return nil, fmt.Errorf("no providers")
@@ -118,7 +172,75 @@ func decodeFeed(b []byte) (*feed, error) {
 	return f, nil
 }
 
-func compileProvider(fp *feedProvider) (*provider, error) {
+// trustedJSON decodes the embedded table: json-iterator (already in the
+// program, by pdata) in its encoding/json-compatible mode is 3 times as
+// fast, and the test that decodes the table both ways shows it reads it as
+// encoding/json does. Price files of the user's and fetched feeds are
+// decoded by encoding/json, whose errors people see.
+var trustedJSON = jsoniter.ConfigCompatibleWithStandardLibrary
+
+// decodeFeedLazy reads a feed known to be valid (the embedded one, which
+// the tests decode whole): the providers now, each provider's models when
+// a lookup first needs them. Decoding the models is most of the work, and
+// a call is priced from one or two providers of the 36: `agentops run`
+// decodes the table when its first LLM call needs a price, with people
+// waiting for the summary when the child was quick.
+func decodeFeedLazy(b []byte) (*feed, error) {
+	var raw []feedProviderLazy
+	if err := trustedJSON.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	f := &feed{byID: make(map[string]*provider, len(raw))}
+	for i := range raw {
+		p, err := compileProvider(&raw[i].feedProviderHead)
+		if err != nil {
+			return nil, fmt.Errorf("provider %q: %w", raw[i].ID, err)
+		}
+		p.lazy = &lazyModels{n: len(raw[i].Models), raw: raw[i].Models}
+		if err := f.add(p, len(raw[i].Models)); err != nil {
+			return nil, err
+		}
+	}
+	if len(f.providers) == 0 {
+		return nil, fmt.Errorf("no providers")
+	}
+	return f, nil
+}
+
+// add appends provider p, which has n models.
+func (f *feed) add(p *provider, n int) error {
+	if _, dup := f.byID[p.id]; dup {
+		return fmt.Errorf("provider %q listed twice", p.id)
+	}
+	f.providers = append(f.providers, p)
+	f.byID[p.id] = p
+	f.models += n
+	return nil
+}
+
+func compileModels(fms []feedModel) ([]*model, error) {
+	ms := make([]*model, 0, len(fms))
+	for i := range fms {
+		m, err := compileModel(&fms[i])
+		if err != nil {
+			return nil, fmt.Errorf("model %q: %w", fms[i].ID, err)
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+func compileRawModels(raw []json.RawMessage) ([]*model, error) {
+	fms := make([]feedModel, len(raw))
+	for i, b := range raw {
+		if err := trustedJSON.Unmarshal(b, &fms[i]); err != nil {
+			return nil, fmt.Errorf("model #%d: %w", i, err)
+		}
+	}
+	return compileModels(fms)
+}
+
+func compileProvider(fp *feedProviderHead) (*provider, error) {
 	if fp.ID == "" {
 		return nil, fmt.Errorf("no id")
 	}
@@ -138,13 +260,6 @@ func compileProvider(fp *feedProvider) (*provider, error) {
 	}
 	if p.modelMatch, err = compileOptional(fp.ModelMatch); err != nil {
 		return nil, fmt.Errorf("model_match: %w", err)
-	}
-	for i := range fp.Models {
-		m, err := compileModel(&fp.Models[i])
-		if err != nil {
-			return nil, fmt.Errorf("model %q: %w", fp.Models[i].ID, err)
-		}
-		p.models = append(p.models, m)
 	}
 	return p, nil
 }
@@ -283,7 +398,7 @@ var otherPriceKeys = map[string]bool{
 // not name: in a file of the user's own, a typo.
 func knownKeys(f *feed) error {
 	for _, p := range f.providers {
-		for _, m := range p.models {
+		for _, m := range p.modelList() {
 			for _, c := range m.prices {
 				for key := range c.Prices.Other {
 					if !otherPriceKeys[key] {

@@ -180,14 +180,14 @@ func (f *feed) providerOfModel(ref string) *provider {
 // find is Provider.find_model: the provider's first model whose rule takes
 // ref, else the first in its fallback providers' models (one step only).
 func (f *feed) find(p *provider, ref string) (*provider, *model) {
-	for _, m := range p.models {
+	for _, m := range p.modelList() {
 		if m.match.match(ref) {
 			return p, m
 		}
 	}
 	for _, id := range p.fallback {
 		if fp := f.byID[id]; fp != nil && fp != p {
-			for _, m := range fp.models {
+			for _, m := range fp.modelList() {
 				if m.match.match(ref) {
 					return fp, m
 				}

@@ -106,7 +106,7 @@ var builtinSource = TableSource + " " + TableDate
 func Default() *Table {
 	return &Table{
 		load: func() (*feed, string) {
-			f, err := decodeFeed(embedded)
+			f, err := decodeFeedLazy(embedded)
 			if err != nil {
 				panic("embedded price table: " + err.Error()) // tested; cannot happen
 			}
@@ -190,7 +190,7 @@ func mergeFeeds(base, over *feed) *feed {
 	add := func(p *provider) {
 		m.providers = append(m.providers, p)
 		m.byID[p.id] = p
-		m.models += len(p.models)
+		m.models += p.modelCount()
 	}
 	for _, op := range over.providers {
 		bp := base.byID[op.id]
@@ -199,7 +199,8 @@ func mergeFeeds(base, over *feed) *feed {
 			continue
 		}
 		p := *bp
-		p.models = append(append([]*model{}, op.models...), bp.models...)
+		p.models = append(append([]*model{}, op.modelList()...), bp.modelList()...)
+		p.lazy = nil
 		if op.name != "" {
 			p.name = op.name
 		}
