@@ -1,7 +1,9 @@
 package events
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,11 +72,41 @@ func TestKeptEventPacksEveryField(t *testing.T) {
 		cases[part] = e
 	}
 	var scratch []byte
+	var d keptDict
 	for name, e := range cases {
 		var k keptEvent
-		k, scratch = pack(&e, scratch)
-		if got := k.unpack(); !reflect.DeepEqual(got, e) {
+		k, scratch = pack(&e, &d, scratch)
+		if got := k.unpack(&d); !reflect.DeepEqual(got, e) {
 			t.Errorf("%s: unpacked\n%+v\nwant\n%+v", name, got, e)
 		}
+	}
+}
+
+// Ids are packed in binary only when the hex gives them back; past the
+// dictionary's bounds, strings are packed as they are; times that are not
+// plain UTC (another zone, a monotonic reading) are kept as they are.
+func TestKeptEventPackingEdges(t *testing.T) {
+	var d keptDict
+	var scratch []byte
+	check := func(name string, e Event) {
+		t.Helper()
+		var k keptEvent
+		k, scratch = pack(&e, &d, scratch)
+		if got := k.unpack(&d); !reflect.DeepEqual(got, e) {
+			t.Fatalf("%s: unpacked\n%+v\nwant\n%+v", name, got, e)
+		}
+	}
+	at := time.Date(2026, 12, 1, 11, 0, 0, 123, time.UTC)
+	for _, id := range []string{"0123456789abcdef", "0123456789ABCDEF", "0123456789abcde", "0123456789abcdef0123456789abcdef", "", "zz"} {
+		check("id "+id, Event{Kind: KindTool, TraceID: id, SpanID: id, ParentSpanID: id, Start: at, End: at, Tool: &Tool{Name: "t"}})
+	}
+	check("monotonic", Event{Kind: KindAgent, Start: time.Now(), End: at, Agent: &Agent{}})
+	check("zero times", Event{Kind: KindAction, Action: &Action{Type: "chain"}})
+	long := strings.Repeat("m", maxDictLen+1)
+	for i := range maxDictStrings + 10 {
+		check("word", Event{Kind: KindLLM, Name: fmt.Sprintf("chat %d", i), Start: at, LLM: &LLM{RequestModel: long, Time: at}})
+	}
+	if len(d.strs) != maxDictStrings {
+		t.Fatalf("dictionary of %d strings, want %d", len(d.strs), maxDictStrings)
 	}
 }

@@ -65,7 +65,8 @@ type Window struct {
 	totals   Totals
 	repeats  Repeats // ids of the calls counted, for their later repeats
 	kept     []keptEvent
-	packBuf  []byte // pack's working memory
+	packBuf  []byte   // pack's working memory
+	dict     keptDict // the strings that recur in kept, for pack
 	omitted  int
 }
 
@@ -156,7 +157,7 @@ func (w *Window) Finish(known ...string) Result {
 	if len(w.kept) > 0 {
 		kept = make([]Event, len(w.kept))
 		for i := range w.kept {
-			kept[i] = w.kept[i].unpack()
+			kept[i] = w.kept[i].unpack(&w.dict)
 		}
 		w.kept = nil
 	}
@@ -190,7 +191,7 @@ func (w *Window) retire(nIDs, nEvs int) {
 				w.kept = slices.Grow(w.kept, min(max(2*cap(w.kept), 256), keep)-len(w.kept))
 			}
 			var k keptEvent
-			k, w.packBuf = pack(e, w.packBuf)
+			k, w.packBuf = pack(e, &w.dict, w.packBuf)
 			w.kept = append(w.kept, k)
 		} else {
 			w.omitted++
