@@ -22,36 +22,103 @@ func FromSpan(span ptrace.Span) []Event { return AppendFromSpan(nil, span) }
 // AppendFromSpan appends the events of span (see FromSpan) to out: a
 // batch's events in one slice, not one slice a span.
 func AppendFromSpan(out []Event, span ptrace.Span) []Event {
-	attrs := span.Attributes()
-	failed := span.Status().Code() == ptrace.StatusCodeError
-	kind, convention := classify(attrs)
-	if kind == "" && !failed {
+	x := getIndex()
+	defer x.release()
+	x.indexMap(span.Attributes())
+	st := span.Status()
+	d := spanData{
+		name: span.Name(), traceID: span.TraceID(), spanID: span.SpanID(), parentID: span.ParentSpanID(),
+		start: span.StartTimestamp(), end: span.EndTimestamp(),
+		failed: st.Code() == ptrace.StatusCodeError, attrs: x, pd: span, fromPdata: true,
+	}
+	if d.failed {
+		d.statusMsg = st.Message()
+	}
+	return appendEvents(out, &d)
+}
+
+// spanData is what a span's events are built from, read from pdata
+// (AppendFromSpan) or from a request's protobuf (wire.go): one builder for
+// both.
+type spanData struct {
+	name             string
+	traceID          pcommon.TraceID
+	spanID, parentID pcommon.SpanID
+	start, end       pcommon.Timestamp
+	failed           bool
+	statusMsg        string // read only for a failed span
+	attrs            *attrIndex
+
+	// The span read from pdata, or from the wire.
+	pd        ptrace.Span
+	fromPdata bool
+	wire      *wireSpan
+}
+
+// eachAttr calls fn with every attribute of the span, in order.
+func (d *spanData) eachAttr(fn func(key string, v val)) {
+	if d.fromPdata {
+		d.pd.Attributes().Range(func(k string, v pcommon.Value) bool { fn(k, valOf(v)); return true })
+		return
+	}
+	d.wire.eachAttr(fn)
+}
+
+// eventCount is the number of the span's events.
+func (d *spanData) eventCount() int {
+	if d.fromPdata {
+		return d.pd.Events().Len()
+	}
+	return len(d.wire.events)
+}
+
+// eventName is the name of the span's event i.
+func (d *spanData) eventName(i int) string {
+	if d.fromPdata {
+		return d.pd.Events().At(i).Name()
+	}
+	return d.wire.eventName(i)
+}
+
+// eventStr is the attribute key of the span's event i as a string.
+func (d *spanData) eventStr(i int, key string) string {
+	if d.fromPdata {
+		return str(d.pd.Events().At(i).Attributes(), key)
+	}
+	return d.wire.eventStr(i, key)
+}
+
+// appendEvents appends the events of the span d to out.
+func appendEvents(out []Event, d *spanData) []Event {
+	x, k := d.attrs, spanKeys
+	kind, convention := classify(x)
+	if kind == "" && !d.failed {
 		return out
 	}
 	base := Event{
-		Name:    span.Name(),
-		Start:   span.StartTimestamp().AsTime(),
-		End:     span.EndTimestamp().AsTime(),
-		spanKey: id64(span.SpanID()),
+		Name:    d.name,
+		Start:   d.start.AsTime(),
+		End:     d.end.AsTime(),
+		spanKey: id64(d.spanID),
 	}
-	base.TraceID, base.SpanID, base.ParentSpanID = hexIDs(span.TraceID(), span.SpanID(), span.ParentSpanID())
-	if v, ok := attrs.Get("agentops.capture"); ok && v.AsString() == "true" {
+	base.TraceID, base.SpanID, base.ParentSpanID = hexIDs(d.traceID, d.spanID, d.parentID)
+	if v := x.get(k.Capture.l[0]); v != nil && v.str() == "true" {
 		base.Source = "capture"
 	}
-	base.RequestID = firstID(attrs, fieldKeys.RequestID)
-	base.ResponseID = firstID(attrs, fieldKeys.ResponseID)
-	base.ToolCallID = firstID(attrs, fieldKeys.ToolCallID)
+	base.RequestID = x.firstID(k.RequestID)
+	base.ResponseID = x.firstID(k.ResponseID)
+	base.ToolCallID = x.firstID(k.ToolCallID)
 	if kind != "" {
 		e := base
 		e.Kind, e.Convention = kind, convention
-		fill(&e, span, failed)
+		fill(&e, d)
 		out = append(out, e)
 		base.Convention = convention
 	}
-	if failed {
+	if d.failed {
 		e := base
 		e.Kind = KindError
-		e.Error = spanError(span)
+		e.Error = spanError(d)
 		out = append(out, e)
 	}
 	return out
@@ -95,21 +162,16 @@ func EachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
 }
 
 // classify applies kindRules: the span's kind and the convention that said so.
-// One pass over the span's attributes finds the rules that may apply; only
-// those are tried, in order.
-func classify(attrs pcommon.Map) (Kind, string) {
-	var present uint64
-	attrs.Range(func(k string, _ pcommon.Value) bool {
-		present |= ruleAttrs[k]
-		return true
-	})
+// The index knows the rules whose attribute the span has; only those are
+// tried, in order.
+func classify(x *attrIndex) (Kind, string) {
+	present := x.rules
 	for i := 0; present != 0; i, present = i+1, present>>1 {
 		if present&1 == 0 {
 			continue
 		}
 		r := &kindRules[i]
-		v, _ := attrs.Get(r.attr)
-		val := v.AsString()
+		val := x.at(slots.ruleSlot[i]).str()
 		if r.json {
 			val = jsonString(val)
 		}
@@ -125,73 +187,61 @@ func classify(attrs pcommon.Map) (Kind, string) {
 	return "", ""
 }
 
-// ruleAttrs maps each attribute kindRules read to the rules reading it, as
-// bits by rule index.
-var ruleAttrs = func() map[string]uint64 {
-	if len(kindRules) > 64 {
-		panic("events: more than 64 kind rules")
-	}
-	m := map[string]uint64{}
-	for i, r := range kindRules {
-		m[r.attr] |= 1 << i
-	}
-	return m
-}()
-
 // fill reads the fields of e's kind from the span.
-func fill(e *Event, span ptrace.Span, failed bool) {
-	a, k := span.Attributes(), fieldKeys
+func fill(e *Event, d *spanData) {
+	a, k := d.attrs, spanKeys
 	switch e.Kind {
 	case KindLLM:
 		l := &LLM{
-			Operation:             str(a, k.Operation...),
-			Provider:              str(a, k.Provider...),
-			Server:                server(str(a, k.Server...)),
-			RequestModel:          str(a, k.RequestModel...),
-			ResponseModel:         str(a, k.ResponseModel...),
-			OutputTokens:          integer(a, k.OutputTokens...),
-			TotalTokens:           integer(a, k.TotalTokens...),
-			CacheReadTokens:       integer(a, k.CacheReadTokens...),
-			CacheCreationTokens:   integer(a, k.CacheCreationTokens...),
-			ReasoningTokens:       integer(a, k.ReasoningTokens...),
-			CacheCreation1hTokens: integer(a, k.CacheCreation1hTokens...),
-			WebSearches:           integer(a, k.WebSearches...),
+			Operation:             a.str(k.Operation),
+			Provider:              a.str(k.Provider),
+			Server:                server(a.str(k.Server)),
+			RequestModel:          a.str(k.RequestModel),
+			ResponseModel:         a.str(k.ResponseModel),
+			OutputTokens:          a.integer(k.OutputTokens),
+			TotalTokens:           a.integer(k.TotalTokens),
+			CacheReadTokens:       a.integer(k.CacheReadTokens),
+			CacheCreationTokens:   a.integer(k.CacheCreationTokens),
+			ReasoningTokens:       a.integer(k.ReasoningTokens),
+			CacheCreation1hTokens: a.integer(k.CacheCreation1hTokens),
+			WebSearches:           a.integer(k.WebSearches),
 			Time:                  e.Start,
-			Prompt:                content(a, span.Events(), k.Prompt, k.PromptMessages, k.PromptEvents),
-			Completion:            content(a, span.Events(), k.Completion, k.CompletionMessages, k.CompletionEvents),
+			Prompt:                content(d, k.Prompt, fieldKeys.PromptMessages, fieldKeys.PromptEvents),
+			Completion:            content(d, k.Completion, fieldKeys.CompletionMessages, fieldKeys.CompletionEvents),
 		}
-		var inputKey string
-		l.InputTokens, inputKey = integerKey(a, k.InputTokens...)
-		normaliseUsage(l, usageMeaning{inputExcludesCache: exclusiveInput[inputKey]})
-		if l.Operation == "" && (strings.EqualFold(str(a, "openinference.span.kind"), "embedding") ||
-			strings.HasSuffix(str(a, "ai.operationId"), ".doEmbed")) {
+		var inputKey int
+		l.InputTokens, inputKey = a.integerKey(k.InputTokens)
+		exclusive := inputKey >= 0 && exclusiveInput[fieldKeys.InputTokens[inputKey]]
+		normaliseUsage(l, usageMeaning{inputExcludesCache: exclusive})
+		if l.Operation == "" && (strings.EqualFold(a.str(k.InferenceKind), "embedding") ||
+			strings.HasSuffix(a.str(k.OperationID), ".doEmbed")) {
 			l.Operation = "embeddings"
 		}
 		if cost, ok := reportedCost(a); ok {
 			l.CostUSD, l.CostSource = &cost, "span"
 		}
 		if !l.reportsUsage() {
-			l.UsageMissing = str(a, k.UsageMissing...)
+			l.UsageMissing = a.str(k.UsageMissing)
 		}
 		e.LLM = l
 	case KindTool:
 		e.Tool = &Tool{
-			Name:      first(str(a, k.ToolName...), strings.TrimPrefix(e.Name, "execute_tool ")),
-			Arguments: clip(str(a, k.ToolArguments...)),
-			Result:    clip(str(a, k.ToolResult...)),
-			Failed:    failed,
+			Name:      first(a.str(k.ToolName), strings.TrimPrefix(e.Name, "execute_tool ")),
+			Arguments: clip(a.str(k.ToolArguments)),
+			Result:    clip(a.str(k.ToolResult)),
+			Failed:    d.failed,
 		}
 	case KindAgent:
 		e.Agent = &Agent{
-			Name:   first(str(a, k.AgentName...), strings.TrimPrefix(e.Name, "invoke_agent ")),
-			Input:  clip(str(a, k.Input...)),
-			Output: clip(str(a, k.Output...)),
+			Name:   first(a.str(k.AgentName), strings.TrimPrefix(e.Name, "invoke_agent ")),
+			Input:  clip(a.str(k.Input)),
+			Output: clip(a.str(k.Output)),
 		}
 	case KindAction:
 		e.Action = &Action{
-			Type:   strings.ToLower(str(a, k.ActionType...)),
-			Input:  clip(str(a, k.Input...)),
-			Output: clip(str(a, k.Output...)),
+			Type:   strings.ToLower(a.str(k.ActionType)),
+			Input:  clip(a.str(k.Input)),
+			Output: clip(a.str(k.Output)),
 		}
 	}
 }
@@ -214,13 +264,18 @@ func server(s string) string {
 // of the parts it reports.
 // A cost that is not a finite number is still reported: sanitize counts it
 // as invalid.
-func reportedCost(a pcommon.Map) (float64, bool) {
-	if v, ok := anyNumber(a, fieldKeys.Cost...); ok {
-		return v, true
+func reportedCost(a *attrIndex) (float64, bool) {
+	if !a.present.meets(&spanKeys.Cost.mask) && !a.present.meets(&spanKeys.CostParts.mask) {
+		return 0, false
+	}
+	for _, l := range spanKeys.Cost.l {
+		if v, ok := a.anyNumber(l); ok {
+			return v, true
+		}
 	}
 	sum, any := 0.0, false
-	for _, key := range fieldKeys.CostParts {
-		if v, ok := anyNumber(a, key); ok {
+	for _, l := range spanKeys.CostParts.l {
+		if v, ok := a.anyNumber(l); ok {
 			sum, any = sum+v, true
 		}
 	}
@@ -229,23 +284,20 @@ func reportedCost(a pcommon.Map) (float64, bool) {
 
 // spanError describes a failed span: the status message, refined by the
 // first exception event (OpenTelemetry "exception" semantic conventions).
-func spanError(span ptrace.Span) *Error {
+func spanError(d *spanData) *Error {
 	k := fieldKeys
-	e := &Error{Message: span.Status().Message(), Source: "span"}
-	evs := span.Events()
-	for i := 0; i < evs.Len(); i++ {
-		ev := evs.At(i)
-		if ev.Name() != k.ExceptionEvent {
+	e := &Error{Message: d.statusMsg, Source: "span"}
+	for i, n := 0, d.eventCount(); i < n; i++ {
+		if d.eventName(i) != k.ExceptionEvent {
 			continue
 		}
-		a := ev.Attributes()
-		e.Type = str(a, k.ExceptionType)
-		e.Message = first(str(a, k.ExceptionMessage), e.Message)
-		e.Stack = clip(str(a, k.ExcStack))
+		e.Type = d.eventStr(i, k.ExceptionType)
+		e.Message = first(d.eventStr(i, k.ExceptionMessage), e.Message)
+		e.Stack = clip(d.eventStr(i, k.ExcStack))
 		break
 	}
 	if e.Type == "" {
-		e.Type = str(span.Attributes(), k.ErrorType...)
+		e.Type = d.attrs.str(spanKeys.ErrorType)
 	}
 	return e
 }
@@ -253,19 +305,21 @@ func spanError(span ptrace.Span) *Error {
 // content returns captured prompt or completion content: a whole-content
 // attribute, else indexed message attributes rendered as a JSON array,
 // else the content of a span event.
-func content(a pcommon.Map, evs ptrace.SpanEventSlice, keys []string, msgs []messageKeys, events []eventKey) string {
-	if s := str(a, keys...); s != "" {
+func content(d *spanData, k keys, msgs []messageKeys, events []eventKey) string {
+	if s := d.attrs.str(k); s != "" {
 		return clip(s)
 	}
-	for _, m := range msgs {
-		if s := indexedMessages(a, m); s != "" {
-			return clip(s)
+	if d.attrs.messages {
+		for _, m := range msgs {
+			if s := indexedMessages(d, m); s != "" {
+				return clip(s)
+			}
 		}
 	}
-	for i := 0; i < evs.Len(); i++ {
+	for i, n := 0, d.eventCount(); i < n; i++ {
 		for _, ek := range events {
-			if evs.At(i).Name() == ek.event {
-				if s := str(evs.At(i).Attributes(), ek.attr); s != "" {
+			if d.eventName(i) == ek.event {
+				if s := d.eventStr(i, ek.attr); s != "" {
 					return clip(s)
 				}
 			}
@@ -280,20 +334,23 @@ type message struct {
 	Content string `json:"content,omitempty"`
 }
 
-func indexedMessages(a pcommon.Map, m messageKeys) string {
-	byIndex := map[int]*message{}
-	a.Range(func(k string, v pcommon.Value) bool {
+func indexedMessages(d *spanData, m messageKeys) string {
+	var byIndex map[int]*message
+	d.eachAttr(func(k string, v val) {
 		rest, ok := strings.CutPrefix(k, m.prefix)
 		if !ok {
-			return true
+			return
 		}
 		idx, field, ok := strings.Cut(rest, ".")
 		if !ok {
-			return true
+			return
 		}
 		n, err := strconv.Atoi(idx)
 		if err != nil {
-			return true
+			return
+		}
+		if byIndex == nil {
+			byIndex = map[int]*message{}
 		}
 		msg := byIndex[n]
 		if msg == nil {
@@ -302,11 +359,10 @@ func indexedMessages(a pcommon.Map, m messageKeys) string {
 		}
 		switch "." + field {
 		case m.role:
-			msg.Role = v.AsString()
+			msg.Role = v.str()
 		case m.content:
-			msg.Content = v.AsString()
+			msg.Content = v.str()
 		}
-		return true
 	})
 	if len(byIndex) == 0 {
 		return ""

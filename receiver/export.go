@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -58,15 +57,13 @@ func (r *Receiver) exportTraces(ctx context.Context, req ptraceotlp.ExportReques
 	if err := tracesNesting(td); err != nil {
 		return resp, err
 	}
-	if rejected := dropInvalidSpans(td); rejected > 0 {
-		ps := resp.PartialSuccess()
-		ps.SetRejectedSpans(int64(rejected))
-		ps.SetErrorMessage(strconv.Itoa(rejected) + " span(s) with an empty trace id or span id rejected")
+	if n := dropInvalidSpans(td); n > 0 {
+		rejected(resp, n)
 	}
 	if td.ResourceSpans().Len() == 0 {
 		return resp, nil
 	}
-	if err := r.sink.ConsumeTraces(ctx, td); err != nil {
+	if err := r.consumeTraces(ctx, TracesOf(td)); err != nil {
 		return resp, err
 	}
 	return resp, nil

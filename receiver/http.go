@@ -102,11 +102,17 @@ func (r *Receiver) authorized(got string) bool {
 }
 
 func httpTraces(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
-	er := ptraceotlp.NewExportRequest()
-	if err := enc.unmarshalTraces(er, body); err != nil {
-		return nil, fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
+	var resp ptraceotlp.ExportResponse
+	var err error
+	if _, isProto := enc.(protoEncoder); isProto {
+		resp, err = r.httpTracesProto(req.Context(), body)
+	} else {
+		er := ptraceotlp.NewExportRequest()
+		if err := enc.unmarshalTraces(er, body); err != nil {
+			return nil, fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
+		}
+		resp, err = r.exportTraces(req.Context(), er)
 	}
-	resp, err := r.exportTraces(req.Context(), er)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,9 @@ import (
 // Sink consumes decoded telemetry. Implementations must be safe for
 // concurrent use: batches arrive from concurrent requests. A returned error
 // makes the receiver answer with a retryable failure. A Sink may keep the
-// batch: it shares no memory with the receiver's reused buffers.
+// batch: it shares no memory with the receiver's reused buffers. A Sink
+// that is also a TracesSink gets trace batches as received instead, and
+// decodes them only if it needs pdata.
 type Sink interface {
 	ConsumeTraces(ctx context.Context, td ptrace.Traces) error
 	ConsumeLogs(ctx context.Context, ld plog.Logs) error

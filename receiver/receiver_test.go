@@ -53,6 +53,19 @@ func (s *countSink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 	return s.err
 }
 
+// countSink takes trace batches undecoded (a TracesSink that needs no
+// pdata, as a session that stores and exports nothing), so that the
+// receiver's tests go through the wire reader, and decodes them itself.
+func (s *countSink) NeedsPData() bool { return false }
+
+func (s *countSink) ConsumeTraceBatch(ctx context.Context, t *Traces) error {
+	td, err := t.PData()
+	if err != nil {
+		return err
+	}
+	return s.ConsumeTraces(ctx, td)
+}
+
 func (s *countSink) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -15,6 +15,8 @@ go test -run='^$' -fuzz='^FuzzProto$' -fuzztime=10s ./receiver/
 go test -run='^$' -fuzz='^FuzzJSON$' -fuzztime=10s ./receiver/
 # ... and of the gRPC message admission (prefix, gzip inflation); minimizing is slow here, so bounded.
 go test -run='^$' -fuzz='^FuzzGRPCAdmission$' -fuzztime=5s -fuzzminimizetime=200x ./receiver/
+# ... and of the trace protobuf reader against pdata (seeds in events/testdata/fuzz/).
+go test -run='^$' -fuzz='^FuzzWireTraces$' -fuzztime=10s -fuzzminimizetime=200x ./events/
 # ... and of every text path that prints telemetry (seeds in summary/testdata/fuzz/).
 for target in FuzzSummary FuzzWaterfall FuzzTruncate; do
   go test -run='^$' -fuzz="^$target\$" -fuzztime=5s ./summary/

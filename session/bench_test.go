@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 
 	"github.com/agentops-dev/agentops/bench/spangen"
@@ -39,11 +40,61 @@ func BenchmarkSinkConsumeTraces(b *testing.B) {
 }
 
 // BenchmarkIngest is the whole of agentops' work for one 512-span OTLP/HTTP
-// protobuf export but the HTTP exchange: decode, events, counting with the
-// price table, and with the store on, the line in spans.jsonl. It is the
-// benchmark of the side-by-side figures (bench/run.sh); its CPU profile is
-// where the time goes.
+// protobuf export but the HTTP exchange: the request read (in place,
+// receiver.ReadTraces), events, counting with the price table, and with
+// the store on, pdata and the line in spans.jsonl. It is the benchmark of
+// the side-by-side figures (bench/run.sh); its CPU profile is where the
+// time goes. Each request gets new ids, encoded outside the timer.
 func BenchmarkIngest(b *testing.B) {
+	for _, mix := range []string{"realistic", "llm"} {
+		for _, stored := range []bool{false, true} {
+			name := mix + "/no-store"
+			if stored {
+				name = mix + "/store"
+			}
+			b.Run(name, func(b *testing.B) {
+				var consumers []receiver.Sink
+				if stored {
+					w := store.Open(b.TempDir()).NewWriter()
+					if err := w.Begin(store.Meta{ID: "bench", Start: time.Now()}); err != nil {
+						b.Fatal(err)
+					}
+					defer func() { _ = w.Discard() }()
+					consumers = append(consumers, w)
+				}
+				k := newSink(consumers, pricing.Default())
+				ctx := context.Background()
+				tds := make([]ptrace.Traces, 16)
+				for i := range tds {
+					tds[i] = spangen.Traces(512, uint64(i), spangen.Mixes[mix])
+				}
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					td := tds[i%len(tds)]
+					spangen.Renumber(td, uint64(i))
+					body, err := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					t, err := receiver.ReadTraces(body)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := k.ConsumeTraceBatch(ctx, t); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*512), "ns/span")
+			})
+		}
+	}
+}
+
+// BenchmarkIngestPdata is BenchmarkIngest the way a JSON or gRPC request
+// goes: decoded into pdata, and its events read from there.
+func BenchmarkIngestPdata(b *testing.B) {
 	for _, mix := range []string{"realistic", "llm"} {
 		for _, stored := range []bool{false, true} {
 			name := mix + "/no-store"

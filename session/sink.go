@@ -46,43 +46,54 @@ func (k *Sink) signal() {
 	}
 }
 
-// ConsumeTraces passes the batch on and, once taken, converts every span
-// into events and counts it. A consumer's error (the export pipeline's
-// backpressure) refuses the batch: it is not counted, and the receiver
-// answers with a retryable status, so the child's retry is no duplicate.
+// ConsumeTraces passes the batch on and counts it (see ConsumeTraceBatch).
 func (k *Sink) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	var errs []error
-	for _, c := range k.consumers {
-		errs = append(errs, c.ConsumeTraces(ctx, td))
+	return k.ConsumeTraceBatch(ctx, receiver.TracesOf(td))
+}
+
+// ConsumeTraceBatch passes the batch on and, once taken, converts every
+// span into events and counts it. A consumer's error (the export
+// pipeline's backpressure) refuses the batch: it is not counted, and the
+// receiver answers with a retryable status, so the child's retry is no
+// duplicate. The batch is decoded into pdata only for the consumers: with
+// none, its events are read from the request's bytes.
+func (k *Sink) ConsumeTraceBatch(ctx context.Context, t *receiver.Traces) error {
+	if len(k.consumers) > 0 {
+		td, err := t.PData()
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, c := range k.consumers {
+			errs = append(errs, c.ConsumeTraces(ctx, td))
+		}
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	k.tallyTraces(td)
+	k.tallyTraces(t)
 	return nil
 }
 
-func (k *Sink) tallyTraces(td ptrace.Traces) {
+// NeedsPData says whether the sink hands batches to consumers, which take
+// pdata.
+func (k *Sink) NeedsPData() bool { return len(k.consumers) > 0 }
+
+func (k *Sink) tallyTraces(t *receiver.Traces) {
 	// Converting is the costly part: done before taking the lock.
-	n := td.SpanCount()
-	evs := make([]events.Event, 0, n)
-	ends := make([]int, 0, n) // span i's events are evs[ends[i-1]:ends[i]]
-	events.EachSpan(td, func(sp ptrace.Span) {
-		evs = events.AppendFromSpan(evs, sp)
-		ends = append(ends, len(evs))
-	})
+	n := t.SpanCount()
+	evs, spans := t.AppendEvents(make([]events.Event, 0, n), make([]events.BatchSpan, 0, n))
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.spans += int64(n)
-	i, from := 0, 0
-	events.EachSpan(td, func(sp ptrace.Span) {
+	k.spans += int64(len(spans))
+	from := 0
+	for _, sp := range spans {
 		// A span received again (an SDK's retry) is counted once.
-		if k.window.AddTraceSpan(sp.TraceID(), sp.SpanID(), sp.ParentSpanID()) {
-			k.window.AddEvents(evs[from:ends[i]]...)
+		if k.window.AddTraceSpan(sp.TraceID, sp.SpanID, sp.ParentSpanID) {
+			k.window.AddEvents(evs[from:sp.End]...)
 		}
-		from = ends[i]
-		i++
-	})
+		from = sp.End
+	}
 	k.signal()
 }
 
