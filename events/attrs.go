@@ -1,6 +1,7 @@
 package events
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"slices"
@@ -138,6 +139,71 @@ type slotTable struct {
 	// message says which slots' names have one.
 	messageStart [256]bool
 	message      []bool
+	// table finds a name's slot: a map, faster than Go's for these names
+	// (every attribute of every span is looked up).
+	table nameTable
+}
+
+// nameTable is an open-addressing hash table of the slot names.
+type nameTable struct {
+	entries []nameEntry
+	mask    uint64
+}
+
+type nameEntry struct {
+	name string
+	slot int32 // -1: empty
+}
+
+func newNameTable(of map[string]int) nameTable {
+	size := 1
+	for size < 4*len(of) {
+		size <<= 1
+	}
+	t := nameTable{entries: make([]nameEntry, size), mask: uint64(size - 1)}
+	for i := range t.entries {
+		t.entries[i].slot = -1
+	}
+	for name, s := range of {
+		i := nameHash(name) & t.mask
+		for t.entries[i].slot >= 0 {
+			i = (i + 1) & t.mask
+		}
+		t.entries[i] = nameEntry{name, int32(s)}
+	}
+	return t
+}
+
+// lookup is the slot of name.
+func (t *nameTable) lookup(name string) (int, bool) {
+	for i := nameHash(name) & t.mask; ; i = (i + 1) & t.mask {
+		e := &t.entries[i]
+		if e.slot < 0 {
+			return 0, false
+		}
+		if e.name == name {
+			return int(e.slot), true
+		}
+	}
+}
+
+// nameHash mixes a name's length and its first, middle and last eight
+// bytes: attribute names share long prefixes and suffixes
+// (gen_ai.usage.*_tokens), rarely all three.
+func nameHash(s string) uint64 {
+	n := len(s)
+	var a, b, c uint64
+	if n >= 8 {
+		a = binary.LittleEndian.Uint64([]byte(s[:8]))
+		b = binary.LittleEndian.Uint64([]byte(s[n/2-4 : n/2+4]))
+		c = binary.LittleEndian.Uint64([]byte(s[n-8:]))
+	} else {
+		for i := 0; i < n; i++ {
+			a = a<<8 | uint64(s[i])
+		}
+	}
+	h := a*0x9e3779b97f4a7c15 ^ b*0xc2b2ae3d27d4eb4f ^ c*0x165667b19e3779f9 ^ uint64(n)
+	return h ^ h>>29
 }
 
 func (t *slotTable) slot(attr string) int {
@@ -237,6 +303,7 @@ func compileSlots() (*slotTable, *spanKeyTable) {
 	for name, s := range t.of {
 		t.message[s] = isMessageKey(t, name)
 	}
+	t.table = newNameTable(t.of)
 	return t, k
 }
 
@@ -280,7 +347,7 @@ func (x *attrIndex) reset() {
 // want says whether the attribute key is read, and its slot: the first
 // attribute of a name is, a repeat of the name is not.
 func (x *attrIndex) want(key string) (int, bool) {
-	s, ok := slots.of[key]
+	s, ok := slots.table.lookup(key)
 	if !ok {
 		x.messages = x.messages || isMessageKey(slots, key)
 		return 0, false
@@ -293,12 +360,16 @@ func (x *attrIndex) want(key string) (int, bool) {
 }
 
 // set puts v in slot s (see want).
-func (x *attrIndex) set(s int, v val) {
-	x.vals = append(x.vals, v)
+func (x *attrIndex) set(s int, v val) { *x.add(s) = v }
+
+// add gives slot s (see want) its value, to be filled in.
+func (x *attrIndex) add(s int) *val {
+	x.vals = append(x.vals, val{})
 	x.used = append(x.used, s)
 	x.present.add(s)
 	x.pos[s] = int32(len(x.vals))
 	x.rules |= slots.rules[s]
+	return &x.vals[len(x.vals)-1]
 }
 
 // isMessageKey says whether key may be an indexed message's.

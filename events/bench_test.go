@@ -53,8 +53,8 @@ func BenchmarkFromSpanBatch(b *testing.B) {
 // BenchmarkRequestEvents is a 512-span OTLP/HTTP protobuf request's way
 // to events, per span: decoded into pdata and converted (the receiver's
 // path before the wire reader, and still that of JSON and gRPC), or read
-// in place (ReadTraces, AppendEvents). The all-LLM load and the realistic
-// mix; "events" leaves the decoding out.
+// in place (ReadTraces: checked and converted in one pass). The all-LLM
+// load and the realistic mix; pdata-events leaves pdata's decoding out.
 func BenchmarkRequestEvents(b *testing.B) {
 	for _, load := range []struct {
 		name string
@@ -90,11 +90,10 @@ func BenchmarkRequestEvents(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 = cpuTime()
 			for b.Loop() {
-				w, err := events.ReadTraces(body, 30)
-				if err != nil {
+				var err error
+				if evs, spans, _, err = events.ReadTraces(body, 30, evs[:0], spans[:0]); err != nil {
 					b.Fatal(err)
 				}
-				evs, spans = w.AppendEvents(evs[:0], spans[:0])
 			}
 			perSpan(b)
 		})
@@ -103,28 +102,6 @@ func BenchmarkRequestEvents(b *testing.B) {
 			cpu0 = cpuTime()
 			for b.Loop() {
 				evs, spans = events.AppendTracesEvents(td, evs[:0], spans[:0])
-			}
-			perSpan(b)
-		})
-		b.Run(load.name+"/wire-check", func(b *testing.B) {
-			b.ReportAllocs()
-			cpu0 = cpuTime()
-			for b.Loop() {
-				if _, err := events.ReadTraces(body, 30); err != nil {
-					b.Fatal(err)
-				}
-			}
-			perSpan(b)
-		})
-		w, err := events.ReadTraces(body, 30)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(load.name+"/wire-events", func(b *testing.B) {
-			b.ReportAllocs()
-			cpu0 = cpuTime()
-			for b.Loop() {
-				evs, spans = w.AppendEvents(evs[:0], spans[:0])
 			}
 			perSpan(b)
 		})

@@ -118,7 +118,7 @@ func checkWireMatchesPdata(t *testing.T, body []byte) {
 	t.Helper()
 	want := readPdata(body)
 	buf := bytes.Clone(body)
-	w, err := events.ReadTraces(buf, maxNesting)
+	evs, spans, w, err := events.ReadTraces(buf, maxNesting, nil, nil)
 	switch {
 	case want.err != nil && err == nil:
 		t.Fatalf("wire reader took a request pdata refuses (%v)", want.err)
@@ -130,13 +130,11 @@ func checkWireMatchesPdata(t *testing.T, body []byte) {
 		}
 		return
 	}
-	evs, spans := w.AppendEvents(nil, nil)
 	for i := range buf {
 		buf[i] = 0xa5
 	}
-	if w.Invalid() != want.invalid || w.Empty() != want.empty || w.SpanCount() != len(want.spans) {
-		t.Fatalf("wire: %d invalid, empty %v, %d spans; pdata: %d, %v, %d",
-			w.Invalid(), w.Empty(), w.SpanCount(), want.invalid, want.empty, len(want.spans))
+	if w.Invalid() != want.invalid || w.Empty() != want.empty {
+		t.Fatalf("wire: %d invalid, empty %v; pdata: %d, %v", w.Invalid(), w.Empty(), want.invalid, want.empty)
 	}
 	if !reflect.DeepEqual(spans, want.spans) {
 		t.Fatalf("wire spans\n%+v\npdata spans\n%+v", spans, want.spans)
@@ -330,11 +328,10 @@ func TestWireTracesMatchPdata(t *testing.T) {
 // The fixtures hold the calls they hold through the wire reader too.
 func TestWireTracesFindTheFixturesEvents(t *testing.T) {
 	body := fixtureRequests(t)["gen_ai.json"]
-	w, err := events.ReadTraces(body, maxNesting)
+	evs, _, _, err := events.ReadTraces(body, maxNesting, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs, _ := w.AppendEvents(nil, nil)
 	kinds := map[events.Kind]int{}
 	for _, e := range evs {
 		kinds[e.Kind]++
@@ -350,12 +347,12 @@ func TestWireTracesRefusals(t *testing.T) {
 		"too deep": true, "too deep for pdata": true, "wrong id length": false,
 		"wrong wire type": false, "truncated": false,
 	} {
-		_, err := events.ReadTraces(reqs[name], maxNesting)
+		_, _, _, err := events.ReadTraces(reqs[name], maxNesting, nil, nil)
 		if err == nil || errors.Is(err, events.ErrTooDeep) != tooDeep {
 			t.Errorf("%s: ReadTraces = %v, want a refusal (too deep: %v)", name, err, tooDeep)
 		}
 	}
-	if _, err := events.ReadTraces(reqs["too deep in dropped deprecated"], maxNesting); err != nil {
+	if _, _, _, err := events.ReadTraces(reqs["too deep in dropped deprecated"], maxNesting, nil, nil); err != nil {
 		t.Errorf("a deep value in scope spans pdata drops: %v", err)
 	}
 }

@@ -63,7 +63,7 @@ func (r *Receiver) exportTraces(ctx context.Context, req ptraceotlp.ExportReques
 	if td.ResourceSpans().Len() == 0 {
 		return resp, nil
 	}
-	if err := r.consumeTraces(ctx, TracesOf(td)); err != nil {
+	if err := r.consumeTraces(ctx, td); err != nil {
 		return resp, err
 	}
 	return resp, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
@@ -12,27 +13,62 @@ import (
 )
 
 // Traces is a trace batch as received. An OTLP/HTTP protobuf request is
-// kept as its bytes, read in place (events.WireTraces), and decoded into
-// pdata only when a consumer asks for it (PData): a session that stores
-// and exports nothing never builds pdata, which costs about as much as
-// everything else it does with a span. A batch that arrived as JSON or
-// over gRPC is the pdata it was decoded into.
+// read in place (events.ReadTraces: checked, and its events built, in one
+// pass) and decoded into pdata only when a consumer asks for it (PData): a
+// session that stores and exports nothing never builds pdata, which costs
+// about as much as everything else it does with a span. A batch that
+// arrived as JSON or over gRPC is the pdata it was decoded into.
 //
 // A Traces is valid only during the ConsumeTraceBatch call it is handed
-// to (its bytes are the receiver's reused buffer); what PData returns and
-// the events AppendEvents builds may be kept. It is not safe for
+// to: its bytes and its events' slices are the receiver's, reused; what
+// PData returns, and the events' values, may be kept. It is not safe for
 // concurrent use.
 type Traces struct {
-	wire *events.WireTraces
-	body []byte
-	td   ptrace.Traces
+	body    []byte // the request, read in place
+	invalid int    // its spans with an empty id, not read
+	td      ptrace.Traces
 	// decoded says td holds the batch; err is why it could not.
 	decoded bool
 	err     error
+	// evs and spans are the batch's events, once built (haveEvents),
+	// into buf when the receiver lends one.
+	evs        []events.Event
+	spans      []events.BatchSpan
+	haveEvents bool
+	buf        *eventBuf
 }
 
 // TracesOf is a batch of decoded spans.
 func TracesOf(td ptrace.Traces) *Traces { return &Traces{td: td, decoded: true} }
+
+// eventBuf holds one batch's events and spans while a sink counts them.
+type eventBuf struct {
+	evs   []events.Event
+	spans []events.BatchSpan
+}
+
+var eventBufs = sync.Pool{New: func() any { return new(eventBuf) }}
+
+// maxPooledEvents bounds the buffers kept for the next batch: a few
+// thousand-span batches' worth.
+const maxPooledEvents = 8192
+
+// release gives t's buffer back, emptied (what its events point to is
+// the sink's now, or garbage), unless one huge batch made it too large to
+// keep.
+func (t *Traces) release() {
+	b := t.buf
+	if b == nil {
+		return
+	}
+	t.buf, t.evs, t.spans, t.haveEvents = nil, nil, nil, false
+	if cap(b.evs) > maxPooledEvents {
+		return
+	}
+	clear(b.evs[:cap(b.evs)])
+	b.evs, b.spans = b.evs[:0], b.spans[:0]
+	eventBufs.Put(b)
+}
 
 // TracesSink is a Sink that takes trace batches as received, decoding
 // them into pdata only if it needs to: the receiver hands it every trace
@@ -61,7 +97,7 @@ func (t *Traces) PData() (ptrace.Traces, error) {
 		return t.td, t.err
 	}
 	t.td, t.decoded = er.Traces(), true
-	if t.wire.Invalid() > 0 {
+	if t.invalid > 0 {
 		dropInvalidSpans(t.td)
 	}
 	return t.td, nil
@@ -69,73 +105,89 @@ func (t *Traces) PData() (ptrace.Traces, error) {
 
 // SpanCount is the number of spans of the batch.
 func (t *Traces) SpanCount() int {
-	if t.wire != nil {
-		return t.wire.SpanCount()
+	if t.decoded {
+		return t.td.SpanCount()
 	}
-	return t.td.SpanCount()
+	return len(t.spans)
 }
 
-// AppendEvents appends the events of every span of the batch to out, and
-// each span to spans (see events.WireTraces.AppendEvents), by the same
-// code either way: from pdata once the batch is decoded (reading decoded
-// spans is the cheaper), read in place otherwise.
-func (t *Traces) AppendEvents(out []events.Event, spans []events.BatchSpan) ([]events.Event, []events.BatchSpan) {
-	if t.decoded {
-		return events.AppendTracesEvents(t.td, out, spans)
+// Events are the events of every span of the batch, and each span (see
+// events.ReadTraces), by the same code however it arrived: read in place
+// with the request, or from pdata, built on the first call. The slices are
+// the receiver's: the sink may keep their values, not them.
+func (t *Traces) Events() ([]events.Event, []events.BatchSpan) {
+	if !t.haveEvents {
+		var evs []events.Event
+		var spans []events.BatchSpan
+		if t.buf != nil {
+			evs, spans = t.buf.evs[:0], t.buf.spans[:0]
+		}
+		t.evs, t.spans = events.AppendTracesEvents(t.td, evs, spans)
+		t.haveEvents = true
+		if t.buf != nil {
+			t.buf.evs, t.buf.spans = t.evs, t.spans
+		}
 	}
-	return t.wire.AppendEvents(out, spans)
+	return t.evs, t.spans
 }
 
 // ReadTraces reads an OTLP/HTTP protobuf trace request as the receiver
-// does, for a TracesSink's tests and benchmarks: the batch holds views of
-// body. The error is the receiver's answer to a request it refuses.
+// does for a TracesSink that needs no pdata, for its tests and benchmarks:
+// the batch holds views of body. The error is the receiver's answer to a
+// request it refuses.
 func ReadTraces(body []byte) (*Traces, error) {
-	w, err := events.ReadTraces(body, MaxNesting)
-	if err != nil {
-		er := ptraceotlp.NewExportRequest()
-		if err := er.UnmarshalProto(body); err != nil {
-			return nil, fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
-		}
-		if err := tracesNesting(er.Traces()); err != nil {
-			return nil, err
-		}
-		dropInvalidSpans(er.Traces())
-		return TracesOf(er.Traces()), nil
+	if t, _, ok := readTraces(body, new(eventBuf)); ok {
+		return t, nil
 	}
-	return &Traces{wire: w, body: body}, nil
+	er := ptraceotlp.NewExportRequest()
+	if err := er.UnmarshalProto(body); err != nil {
+		return nil, fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
+	}
+	if err := tracesNesting(er.Traces()); err != nil {
+		return nil, err
+	}
+	dropInvalidSpans(er.Traces())
+	return TracesOf(er.Traces()), nil
+}
+
+// readTraces reads a request in place, its events into buf; ok is false
+// when the wire reader refuses it.
+func readTraces(body []byte, buf *eventBuf) (*Traces, events.ReadInfo, bool) {
+	evs, spans, info, err := events.ReadTraces(body, MaxNesting, buf.evs[:0], buf.spans[:0])
+	if err != nil {
+		return nil, info, false
+	}
+	buf.evs, buf.spans = evs, spans
+	return &Traces{body: body, invalid: info.Invalid(), evs: evs, spans: spans, haveEvents: true, buf: buf}, info, true
 }
 
 // httpTracesProto exports an OTLP/HTTP protobuf trace request. To a
 // TracesSink that needs no pdata it goes undecoded: the wire reader checks
 // it as pdata's decoder and the receiver's checks would (malformed, too
-// deep, invalid spans), and the sink reads it in place. A request the wire
-// reader refuses takes the pdata path, so that its answer is the one it
-// always was.
+// deep, invalid spans) and builds its events, and the sink takes them. A
+// request the wire reader refuses takes the pdata path, so that its
+// answer is the one it always was.
 func (r *Receiver) httpTracesProto(ctx context.Context, body []byte) (ptraceotlp.ExportResponse, error) {
-	s, ok := r.sink.(TracesSink)
-	if !ok || s.NeedsPData() {
-		er := ptraceotlp.NewExportRequest()
-		if err := er.UnmarshalProto(body); err != nil {
-			return ptraceotlp.NewExportResponse(), fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
+	if s, ok := r.sink.(TracesSink); ok && !s.NeedsPData() {
+		buf := eventBufs.Get().(*eventBuf)
+		if t, info, ok := readTraces(body, buf); ok {
+			defer t.release()
+			resp := ptraceotlp.NewExportResponse()
+			if n := info.Invalid(); n > 0 {
+				rejected(resp, n)
+			}
+			if info.Empty() {
+				return resp, nil
+			}
+			return resp, s.ConsumeTraceBatch(ctx, t)
 		}
-		return r.exportTraces(ctx, er)
+		eventBufs.Put(buf)
 	}
-	w, err := events.ReadTraces(body, MaxNesting)
-	if err != nil {
-		er := ptraceotlp.NewExportRequest()
-		if err := er.UnmarshalProto(body); err != nil {
-			return ptraceotlp.NewExportResponse(), fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
-		}
-		return r.exportTraces(ctx, er)
+	er := ptraceotlp.NewExportRequest()
+	if err := er.UnmarshalProto(body); err != nil {
+		return ptraceotlp.NewExportResponse(), fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
 	}
-	resp := ptraceotlp.NewExportResponse()
-	if n := w.Invalid(); n > 0 {
-		rejected(resp, n)
-	}
-	if w.Empty() {
-		return resp, nil
-	}
-	return resp, r.consumeTraces(ctx, &Traces{wire: w, body: body})
+	return r.exportTraces(ctx, er)
 }
 
 // rejected reports n invalid spans in resp's partial_success.
@@ -145,15 +197,15 @@ func rejected(resp ptraceotlp.ExportResponse, n int) {
 	ps.SetErrorMessage(strconv.Itoa(n) + " span(s) with an empty trace id or span id rejected")
 }
 
-// consumeTraces hands a batch to the sink: as it is to a TracesSink, as
-// pdata to any other.
-func (r *Receiver) consumeTraces(ctx context.Context, t *Traces) error {
-	if s, ok := r.sink.(TracesSink); ok {
-		return s.ConsumeTraceBatch(ctx, t)
+// consumeTraces hands a decoded batch to the sink, as a Traces to a
+// TracesSink.
+func (r *Receiver) consumeTraces(ctx context.Context, td ptrace.Traces) error {
+	s, ok := r.sink.(TracesSink)
+	if !ok {
+		return r.sink.ConsumeTraces(ctx, td)
 	}
-	td, err := t.PData()
-	if err != nil {
-		return err
-	}
-	return r.sink.ConsumeTraces(ctx, td)
+	t := TracesOf(td)
+	t.buf = eventBufs.Get().(*eventBuf)
+	defer t.release()
+	return s.ConsumeTraceBatch(ctx, t)
 }

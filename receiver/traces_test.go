@@ -27,10 +27,10 @@ type batchSink struct {
 func (s *batchSink) NeedsPData() bool { return false }
 
 func (s *batchSink) ConsumeTraceBatch(_ context.Context, t *Traces) error {
-	evs, _ := t.AppendEvents(nil, nil)
+	evs, _ := t.Events()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.wire = append(s.wire, t.wire != nil && !t.decoded)
+	s.wire = append(s.wire, !t.decoded)
 	s.events = append(s.events, evs...)
 	if s.decode {
 		td, err := t.PData()

@@ -80,9 +80,9 @@ func (k *Sink) ConsumeTraceBatch(ctx context.Context, t *receiver.Traces) error 
 func (k *Sink) NeedsPData() bool { return len(k.consumers) > 0 }
 
 func (k *Sink) tallyTraces(t *receiver.Traces) {
-	// Converting is the costly part: done before taking the lock.
-	n := t.SpanCount()
-	evs, spans := t.AppendEvents(make([]events.Event, 0, n), make([]events.BatchSpan, 0, n))
+	// Converting is the costly part: done before taking the lock (a
+	// request read in place comes with its events).
+	evs, spans := t.Events()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.spans += int64(len(spans))
