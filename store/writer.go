@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/agentops-dev/agentops/events"
 	"github.com/agentops-dev/agentops/exporter"
 	"github.com/agentops-dev/agentops/record"
 )
@@ -138,7 +139,8 @@ func (w *Writer) Prepare() {
 		}
 	}
 	w.mu.Unlock()
-	_, _ = json.Marshal(&record.Session{})
+	// With an event: an event's JSON is a type of its own (Event.MarshalJSON).
+	_, _ = json.Marshal(&record.Session{Events: []events.Event{{}}})
 }
 
 // ConsumeTraces appends the batch to spans.jsonl.
