@@ -46,10 +46,19 @@ need jq jq
 TIME=/usr/bin/time
 
 echo "building into $BIN ..." >&2
-go build -o "$BIN/agentops" .
+# build OUT ARGS...: go build, then a copy. The linker writes its output
+# through a memory map, which leaves the file in the page cache in small
+# pages; a copy of it (as a binary read back from disk) is in large ones,
+# and starts 1 to 2 ms sooner here, from fewer page faults. Every binary
+# compared is a copy, so that this does not decide the comparison.
+build() {
+  local out=$1; shift
+  go build -o "$out.link" "$@" && cp "$out.link" "$out" && rm "$out.link"
+}
+build "$BIN/agentops" .
 # The same without cgo: a static binary, no dynamic loader or libc to map
 # and relocate at every start (the wrapper overhead row measures both).
-CGO_ENABLED=0 go build -o "$BIN/agentops-static" .
+CGO_ENABLED=0 build "$BIN/agentops-static" .
 go build -o "$BIN/loadgen" ./bench/loadgen
 go build -o "$BIN/exitlat" ./bench/exitlat
 A="$BIN/agentops"
@@ -59,7 +68,7 @@ if [ -n "$BASE" ]; then
   # The commit to compare with, built from a throwaway worktree.
   base_src="$OUT/base-src"
   git worktree add -q --detach "$base_src" "$BASE"
-  (cd "$base_src" && go build -o "$BIN/agentops-base" .)
+  (cd "$base_src" && build "$BIN/agentops-base" .)
   git worktree remove --force "$base_src"
   BASE_REV=$(git rev-parse --short "$BASE")
 fi
@@ -71,9 +80,9 @@ export AGENTOPS_STORE="$OUT/store"
 export NO_COLOR=1
 
 if [ "$QUICK" = 1 ]; then
-  HF_RUNS=50 RSS_RUNS=5 TP_RUNS=1 TP_SPANS=300000 MEM_SPANS="100000 1000000" LAT_RUNS=10 CMP_RUNS=3 CMP_SPANS=300000
+  HF_RUNS=50 HF_ROUNDS=5 RSS_RUNS=5 TP_RUNS=1 TP_SPANS=300000 MEM_SPANS="100000 1000000" LAT_RUNS=10 CMP_RUNS=3 CMP_SPANS=300000
 else
-  HF_RUNS=300 RSS_RUNS=21 TP_RUNS=3 TP_SPANS=1000000 MEM_SPANS="100000 1000000 10000000" LAT_RUNS=30 CMP_RUNS=5 CMP_SPANS=1000000
+  HF_RUNS=300 HF_ROUNDS=10 RSS_RUNS=21 TP_RUNS=3 TP_SPANS=1000000 MEM_SPANS="100000 1000000 10000000" LAT_RUNS=30 CMP_RUNS=5 CMP_SPANS=1000000
 fi
 
 kv() { # kv KEY LINE: the value of KEY=value in LINE
@@ -147,13 +156,15 @@ fi
 
 if [ "$ONLY" != collector ]; then
 # 1. Wrapper overhead ---------------------------------------------------------
-# One hyperfine run holds every command, so that they meet the same machine:
+# Every command in one hyperfine run, and that run repeated in HF_ROUNDS
+# rounds of HF_RUNS/HF_ROUNDS runs, so that the commands meet the same
+# machine as its load drifts (hyperfine runs one command's runs in a row):
 # `true`, agentops without and with the store (each with a store of its own,
 # emptied after), the binary's start-up alone (--help), the same of the
-# static build, and with BENCH_BASE of that commit's binary. The added median is the
-# target's figure; user+system CPU per run depends less on the machine's
-# load than wall time does.
-echo "1/4 wrapper overhead ($HF_RUNS runs each) ..." >&2
+# static build, and with BENCH_BASE of that commit's binary. The added
+# median over every round's runs is the target's figure; user+system CPU
+# per run depends less on the machine's load than wall time does.
+echo "1/4 wrapper overhead ($HF_RUNS runs each, in $HF_ROUNDS rounds) ..." >&2
 hf=('true')
 labels=()
 for b in "$A" "$BIN/agentops-static" ${BASE:+"$BIN/agentops-base"}; do
@@ -165,9 +176,17 @@ for b in "$A" "$BIN/agentops-static" ${BASE:+"$BIN/agentops-base"}; do
   hf+=("$b run --no-store -- true" "$b run --store $OUT/store-$(basename "$b") -- true" "$b --help")
   labels+=("$name without store" "$name with the local store" "$name --help (start-up alone)")
 done
-hyperfine -N --style none --warmup 20 --runs "$HF_RUNS" --export-json "$OUT/overhead.json" "${hf[@]}" >"$OUT/overhead.txt" 2>&1
+for r in $(seq "$HF_ROUNDS"); do
+  hyperfine -N --style none --warmup 5 --runs $((HF_RUNS / HF_ROUNDS)) --export-json "$OUT/overhead-$r.json" "${hf[@]}" >>"$OUT/overhead.txt" 2>&1
+done
 rm -rf "$OUT"/store-agentops*
-ms() { jq -r ".results[$1] | \"\(.median*1000) \(.stddev*1000) \((.user+.system)*1000)\"" "$OUT/overhead.json"; }
+# ms I: median and standard deviation of command I's times over the rounds, and its CPU a run.
+ms() {
+  jq -s -r --argjson i "$1" '[.[].results[$i]] as $r | ($r | map(.times) | add | sort) as $t |
+    ($t | length) as $n | ($t | add / $n) as $mean |
+    "\($t[($n - 1) / 2 | floor] * 1000) \((($t | map(. - $mean | . * .) | add) / $n | sqrt) * 1000) \(($r | map(.user + .system) | add / length) * 1000)"' \
+    "$OUT"/overhead-*.json
+}
 read -r base_med base_sd _ < <(ms 0)
 for i in $(seq 1 ${#labels[@]}); do
   read -r wrap_med wrap_sd wrap_cpu < <(ms "$i")
