@@ -30,8 +30,10 @@ var reportTmpl = sync.OnceValue(func() *template.Template {
 // Report is what the HTML report shows of a session.
 type Report struct {
 	Session *record.Session
-	// Spans is the session's span tree (SpanTree of the stored spans).
-	Spans []events.SpanRow
+	// Spans is the session's span tree (SpanTree of the stored spans), or
+	// its first rows; SpansOmitted counts the spans left out after them.
+	Spans        []events.SpanRow
+	SpansOmitted int
 	// State is the stored session's state ("ok", "failed", "incomplete", ...)
 	// and Problems what is wrong with its record, if anything.
 	State    string
@@ -66,6 +68,8 @@ type reportView struct {
 	Exports                             []record.Export
 	OutputTail                          string
 	Total                               string
+	// Omitted says how many spans the timeline leaves out, "" for none.
+	Omitted string
 }
 
 type reportFact struct{ Label, Value, Class string }
@@ -121,6 +125,9 @@ func newReportView(r Report) reportView {
 		v.Facts = append(v.Facts, f)
 	}
 	v.Rows, v.Ticks, v.Total = reportRows(r.Spans)
+	if r.SpansOmitted > 0 {
+		v.Omitted = formatInt(int64(r.SpansOmitted))
+	}
 	withEvent := map[string]bool{}
 	evs := slices.Clone(s.Events)
 	slices.SortStableFunc(evs, func(a, b events.Event) int { return a.Start.Compare(b.Start) })

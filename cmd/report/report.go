@@ -19,6 +19,8 @@ type Options struct {
 	Ref      string
 	StoreDir string
 	Output   string
+	// MaxSpans is how many spans the timeline draws at most (0: all).
+	MaxSpans int
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
 }
@@ -40,7 +42,8 @@ rows, and the errors with the command's last output.
 		Example: `  agentops report last -o report.html
   agentops report 3f2a -o session-3f2a.html
   agentops report -o - > report.html
-  agentops report --store .agentops --output report.html`,
+  agentops report --store .agentops --output report.html
+  agentops report last -o all.html --max-spans 0`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Ref = "last"
@@ -58,21 +61,27 @@ rows, and the errors with the command's last output.
 	}
 	c.Flags().StringVar(&opts.StoreDir, "store", "", "session store directory (default "+store.RootDefault+")")
 	c.Flags().StringVarP(&opts.Output, "output", "o", "", "file to write the HTML to (- for stdout)")
+	c.Flags().IntVar(&opts.MaxSpans, "max-spans", storedsession.ReportSpans, "draw at most this many spans in the timeline, the first in tree order (0 for all); the page says how many it leaves out")
 	return c
 }
 
 // ReportRun writes the report of one stored session.
 func ReportRun(opts *Options) error {
-	s, err := storedsession.Load(opts.StoreDir, opts.Getenv, opts.Ref)
+	v, err := storedsession.LoadView(opts.StoreDir, opts.Getenv, opts.Ref, opts.MaxSpans)
 	if err != nil {
 		return err
 	}
 	if opts.Output == "-" {
-		return storedsession.WriteReport(opts.IO.Out, s)
+		return storedsession.WriteReport(opts.IO.Out, v)
 	}
-	if err := storedsession.WriteReportFile(opts.Output, s); err != nil {
+	if err := storedsession.WriteReportFile(opts.Output, v); err != nil {
 		return &exitcode.Error{Code: exitcode.Internal, Err: err}
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s (session %s, %d spans)\n", opts.Output, s.ID, s.Traces.SpanCount())
+	wf := v.Waterfall
+	if left := wf.Total - len(wf.Rows); left > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "Wrote %s (session %s, the first %d of its %d spans: --max-spans 0 draws them all)\n", opts.Output, v.ID, len(wf.Rows), wf.Total)
+		return nil
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s (session %s, %d spans)\n", opts.Output, v.ID, wf.Total)
 	return nil
 }

@@ -18,7 +18,7 @@ func TestFlags(t *testing.T) {
 	if err := c.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Ref != "last" || got.Output != "r.html" {
+	if got.Ref != "last" || got.Output != "r.html" || got.MaxSpans != 10_000 {
 		t.Errorf("options = %+v", got)
 	}
 	c = NewCmdReport(io, func(*Options) error { return nil })
@@ -53,5 +53,30 @@ func TestReportFromFixture(t *testing.T) {
 		if n := strings.Count(html, `class="wf-row`); ref == "01c2" && n != 7 {
 			t.Errorf("waterfall rows = %d, want 7", n)
 		}
+	}
+}
+
+// TestReportMaxSpans: past --max-spans the timeline draws the first spans
+// in tree order and the page and stderr say how many it leaves out.
+func TestReportMaxSpans(t *testing.T) {
+	var errOut bytes.Buffer
+	out := filepath.Join(t.TempDir(), "r.html")
+	io := &iostreams.IOStreams{Out: &bytes.Buffer{}, ErrOut: &errOut}
+	if err := ReportRun(&Options{IO: io, Ref: "01c2", StoreDir: "../show/testdata/store", Output: out, MaxSpans: 3, Getenv: func(string) string { return "" }}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	if n := strings.Count(html, `class="wf-row`); n != 3 {
+		t.Errorf("waterfall rows = %d, want 3", n)
+	}
+	if !strings.Contains(html, `id="spans-omitted"`) || !strings.Contains(html, "4 more are left out") {
+		t.Error("the page does not say that 4 spans are left out")
+	}
+	if !strings.Contains(errOut.String(), "the first 3 of its 7 spans") {
+		t.Errorf("stderr %q does not say the page is cut", errOut.String())
 	}
 }

@@ -158,11 +158,11 @@ func (rs *runStore) report(rec *record.Session) error {
 	if err != nil {
 		return err
 	}
-	s, err := rs.st.Load(e)
+	v, err := storedsession.OpenView(rs.st, e, storedsession.ReportSpans)
 	if err != nil {
 		return err
 	}
-	return storedsession.WriteReportFile(rs.opts.ReportPath, s)
+	return storedsession.WriteReportFile(rs.opts.ReportPath, v)
 }
 
 // discard removes the session's directory: the session never ran.

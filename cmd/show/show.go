@@ -12,7 +12,6 @@ import (
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
 	"github.com/agentops-dev/agentops/cmd/storedsession"
-	"github.com/agentops-dev/agentops/events"
 	"github.com/agentops-dev/agentops/iostreams"
 	"github.com/agentops-dev/agentops/record"
 	"github.com/agentops-dev/agentops/store"
@@ -74,21 +73,25 @@ prefix of the id will do. 'agentops sessions' lists them.`,
 
 // ShowRun loads and prints one session.
 func ShowRun(opts *Options) error {
-	s, err := storedsession.Load(opts.StoreDir, opts.Getenv, opts.Ref)
+	if opts.JSON {
+		s, err := storedsession.Load(opts.StoreDir, opts.Getenv, opts.Ref)
+		if err != nil {
+			return err
+		}
+		return writeJSON(opts.IO.Out, s)
+	}
+	v, err := storedsession.LoadView(opts.StoreDir, opts.Getenv, opts.Ref, opts.MaxSpans)
 	if err != nil {
 		return err
 	}
-	if opts.JSON {
-		return writeJSON(opts.IO.Out, s)
-	}
 	ropts := summary.Options{Color: opts.IO.ColorOut(), Width: opts.IO.OutWidth()}
-	return Render(opts.IO.Out, s, ropts, opts.MaxSpans)
+	return Render(opts.IO.Out, v, ropts)
 }
 
 // Render writes the human form of a stored session: state and problems if
-// any, the summary, the events and the waterfall of at most maxSpans spans
-// (0: all).
-func Render(w io.Writer, s *store.Session, opts summary.Options, maxSpans int) error {
+// any, the summary, the events and the waterfall's rows LoadView read,
+// with how many it left out.
+func Render(w io.Writer, s *storedsession.View, opts summary.Options) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Session %s (%s), stored in %s\n", s.ID, s.State, s.Path)
 	for _, p := range s.Problems {
@@ -106,16 +109,12 @@ func Render(w io.Writer, s *store.Session, opts summary.Options, maxSpans int) e
 		return err
 	}
 	fmt.Fprintln(w)
-	rows := events.SpanTree(s.Traces)
-	more := 0
-	if maxSpans > 0 && len(rows) > maxSpans {
-		rows, more = rows[:maxSpans], len(rows)-maxSpans
-	}
+	rows, more := s.Waterfall.Rows, s.Waterfall.Total-len(s.Waterfall.Rows)
 	if err := summary.RenderWaterfall(w, rows, opts); err != nil {
 		return err
 	}
 	if more > 0 {
-		_, err := fmt.Fprintf(w, "… and %d more spans: --max-spans 0 shows them all, 'agentops report' draws them all in HTML\n", more)
+		_, err := fmt.Fprintf(w, "… and %d more spans: --max-spans 0 shows them all, 'agentops report --max-spans 0' draws them all in HTML\n", more)
 		return err
 	}
 	return nil

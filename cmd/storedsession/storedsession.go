@@ -11,10 +11,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/agentops-dev/agentops/cmd/exitcode"
-	"github.com/agentops-dev/agentops/events"
+	"github.com/agentops-dev/agentops/record"
 	"github.com/agentops-dev/agentops/store"
 	"github.com/agentops-dev/agentops/summary"
 )
@@ -22,20 +23,9 @@ import (
 // Load opens the store and reads the session ref names, with errors that
 // say what to do.
 func Load(storeDir string, getenv func(string) string, ref string) (*store.Session, error) {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	root, err := store.Root(storeDir, getenv)
+	st, e, err := resolve(storeDir, getenv, ref)
 	if err != nil {
-		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
-	}
-	st := store.Open(root)
-	e, err := st.Resolve(ref)
-	switch {
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrAmbiguous), errors.Is(err, store.ErrEmpty):
-		return nil, &exitcode.Error{Code: exitcode.Usage, Err: err}
-	case err != nil:
-		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
+		return nil, err
 	}
 	s, err := st.Load(e)
 	if err != nil {
@@ -44,21 +34,87 @@ func Load(storeDir string, getenv func(string) string, ref string) (*store.Sessi
 	return s, nil
 }
 
+func resolve(storeDir string, getenv func(string) string, ref string) (*store.Store, *store.Entry, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	root, err := store.Root(storeDir, getenv)
+	if err != nil {
+		return nil, nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
+	}
+	st := store.Open(root)
+	e, err := st.Resolve(ref)
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrAmbiguous), errors.Is(err, store.ErrEmpty):
+		return nil, nil, &exitcode.Error{Code: exitcode.Usage, Err: err}
+	case err != nil:
+		return nil, nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
+	}
+	return st, e, nil
+}
+
+// View is a stored session as show and report draw it: its record and
+// the start of its waterfall, read without holding its spans (a session
+// of a million spans took gigabytes to show whole).
+type View struct {
+	*store.Entry
+	Record    *record.Session
+	Waterfall store.Waterfall
+}
+
+// LoadView reads the session ref names for show and report: its record
+// (rebuilt a line at a time when agentops did not finish it) and the first
+// maxSpans rows of its waterfall (0: all).
+func LoadView(storeDir string, getenv func(string) string, ref string, maxSpans int) (*View, error) {
+	st, e, err := resolve(storeDir, getenv, ref)
+	if err != nil {
+		return nil, err
+	}
+	return OpenView(st, e, maxSpans)
+}
+
+// OpenView is LoadView of an entry already resolved.
+func OpenView(st *store.Store, e *store.Entry, maxSpans int) (*View, error) {
+	rec, problems, err := st.Summarize(e)
+	if err != nil {
+		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
+	}
+	wf, err := st.LoadWaterfall(e, maxSpans)
+	if err != nil {
+		return nil, &exitcode.Error{Code: exitcode.Internal, Err: err}
+	}
+	// Both read spans.jsonl when agentops did not finish the session:
+	// a damaged line is said once.
+	e.Problems = problems
+	for _, p := range wf.Problems {
+		if !slices.Contains(e.Problems, p) {
+			e.Problems = append(e.Problems, p)
+		}
+	}
+	return &View{Entry: e, Record: rec, Waterfall: wf}, nil
+}
+
+// ReportSpans is how many spans a report draws by default (report
+// --max-spans, and run --report): a page of a million rows was 367 MB and
+// took 18 s to write, and a browser minutes to open.
+const ReportSpans = 10_000
+
 // Report is the HTML report's view of a stored session.
-func Report(s *store.Session) summary.Report {
+func Report(v *View) summary.Report {
 	return summary.Report{
-		Session:    s.Record,
-		Spans:      events.SpanTree(s.Traces),
-		State:      string(s.State),
-		Problems:   s.Problems,
-		OutputTail: outputTail(s),
+		Session:      v.Record,
+		Spans:        v.Waterfall.Rows,
+		SpansOmitted: v.Waterfall.Total - len(v.Waterfall.Rows),
+		State:        string(v.State),
+		Problems:     v.Problems,
+		OutputTail:   outputTail(v.Record),
 	}
 }
 
-// WriteReport writes the HTML report of s to w.
-func WriteReport(w io.Writer, s *store.Session) error {
+// WriteReport writes the HTML report of v to w.
+func WriteReport(w io.Writer, v *View) error {
 	bw := bufio.NewWriter(w)
-	if err := summary.RenderHTML(bw, Report(s)); err != nil {
+	if err := summary.RenderHTML(bw, Report(v)); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -74,8 +130,8 @@ func CheckReportPath(path string) error {
 	return nil
 }
 
-// WriteReportFile writes the HTML report of s to path, whole or not at all.
-func WriteReportFile(path string, s *store.Session) error {
+// WriteReportFile writes the HTML report of v to path, whole or not at all.
+func WriteReportFile(path string, v *View) error {
 	if err := CheckReportPath(path); err != nil {
 		return err
 	}
@@ -89,7 +145,7 @@ func WriteReportFile(path string, s *store.Session) error {
 		return fmt.Errorf("write the report %s: cannot create files in %s (does the directory exist, and may you write there?): %w",
 			path, filepath.Dir(path), err)
 	}
-	err = WriteReport(f, s)
+	err = WriteReport(f, v)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -109,9 +165,9 @@ func WriteReportFile(path string, s *store.Session) error {
 
 // outputTail is the end of the child's output, when the record kept it
 // (the runner keeps it when the child failed).
-func outputTail(s *store.Session) string {
-	if s.Record == nil {
+func outputTail(rec *record.Session) string {
+	if rec == nil {
 		return ""
 	}
-	return s.Record.OutputTail
+	return rec.OutputTail
 }
