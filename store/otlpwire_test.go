@@ -2,12 +2,17 @@ package store
 
 import (
 	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/agentops-dev/agentops/bench/spangen"
+	"github.com/agentops-dev/agentops/record"
 )
 
 // withIDs gives every span of td that has none a trace and span id: the
@@ -132,5 +137,59 @@ func BenchmarkAppendTraceRequest(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*512), "ns/span")
 		})
+	}
+}
+
+// A session stored from the requests' bytes has the spans.jsonl of one
+// stored from pdata, a request left to pdata (a span without ids) decoded
+// by the function given.
+func TestWriterConsumeTraceRequest(t *testing.T) {
+	var bodies [][]byte
+	for _, td := range []ptrace.Traces{spangen.Traces(64, 1, spangen.AllLLM), withIDs(everyField()), everyField()} {
+		b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, b)
+	}
+	write := func(fromRequest bool) []byte {
+		dir := t.TempDir()
+		w := Open(dir).NewWriter()
+		if err := w.Begin(Meta{ID: "s", Start: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		decoded := 0
+		for _, body := range bodies {
+			decode := func() (ptrace.Traces, error) {
+				decoded++
+				return (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(body)
+			}
+			if fromRequest {
+				if err := w.ConsumeTraceRequest(context.Background(), body, decode); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			td, err := decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = w.ConsumeTraces(context.Background(), td)
+		}
+		if fromRequest && decoded != 1 {
+			t.Fatalf("%d requests decoded by pdata, want the one with a span without ids", decoded)
+		}
+		path := w.Path()
+		if err := w.Finish(&record.Session{ID: "s"}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(path, SpansFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if got, want := write(true), write(false); !bytes.Equal(got, want) || len(want) == 0 {
+		t.Fatalf("spans.jsonl from the requests differs from pdata's (%d bytes, want %d)", len(got), len(want))
 	}
 }

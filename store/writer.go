@@ -149,6 +149,27 @@ func (w *Writer) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 	return nil
 }
 
+// ConsumeTraceRequest appends a batch to spans.jsonl from its OTLP/HTTP
+// protobuf request as received, the line written from the request's bytes
+// (appendTraceRequest: what AppendTraces writes, without pdata); a request
+// that encoder leaves to pdata is decoded by decode. body is only read
+// during the call. The error is decode's: the batch could not be read.
+func (w *Writer) ConsumeTraceRequest(_ context.Context, body []byte, decode func() (ptrace.Traces, error)) error {
+	bp := linePool.Get().(*[]byte)
+	b, spans, ok := appendTraceRequest((*bp)[:0], body)
+	if !ok {
+		td, err := decode()
+		if err != nil {
+			linePool.Put(bp)
+			return err
+		}
+		b, spans = appendTraces(b, td), td.SpanCount()
+	}
+	_, _ = w.appendLine(SpansFile, b, nil, spans)
+	w.putLine(bp, b)
+	return nil
+}
+
 // ConsumeLogs appends the batch to logs.jsonl.
 func (w *Writer) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 	_, _ = w.AppendLogs(ld)
@@ -172,11 +193,16 @@ func (w *Writer) AppendTraces(td ptrace.Traces) (exporter.Ref, error) {
 	bp := linePool.Get().(*[]byte)
 	b := appendTraces((*bp)[:0], td)
 	ref, err := w.appendLine(SpansFile, b, nil, td.SpanCount())
+	w.putLine(bp, b)
+	return ref, err
+}
+
+// putLine gives back to linePool the buffer bp, grown to b.
+func (w *Writer) putLine(bp *[]byte, b []byte) {
 	if cap(b) <= maxPooledLine {
 		*bp = b[:0]
 		linePool.Put(bp)
 	}
-	return ref, err
 }
 
 // linePool holds the buffers AppendTraces encodes into; one bigger than
