@@ -103,6 +103,17 @@ func (t *Traces) PData() (ptrace.Traces, error) {
 	return t.td, nil
 }
 
+// Request is the batch's OTLP/HTTP protobuf request as received, when the
+// batch is that whole request read in place (no span of it rejected);
+// ok is false otherwise. The bytes are the receiver's reused buffer:
+// valid only during the ConsumeTraceBatch call.
+func (t *Traces) Request() (body []byte, ok bool) {
+	if t.body == nil || t.invalid > 0 {
+		return nil, false
+	}
+	return t.body, true
+}
+
 // SpanCount is the number of spans of the batch.
 func (t *Traces) SpanCount() int {
 	if t.decoded {

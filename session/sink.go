@@ -59,13 +59,20 @@ func (k *Sink) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 // none, its events are read from the request's bytes.
 func (k *Sink) ConsumeTraceBatch(ctx context.Context, t *receiver.Traces) error {
 	if len(k.consumers) > 0 {
-		td, err := t.PData()
-		if err != nil {
-			return err
-		}
 		var errs []error
-		for _, c := range k.consumers {
-			errs = append(errs, c.ConsumeTraces(ctx, td))
+		if body, ok := t.Request(); ok && !k.NeedsPData() {
+			// Consumers that take the request's bytes (the store): no pdata.
+			for _, c := range k.consumers {
+				errs = append(errs, c.(requestConsumer).ConsumeTraceRequest(ctx, body, t.PData))
+			}
+		} else {
+			td, err := t.PData()
+			if err != nil {
+				return err
+			}
+			for _, c := range k.consumers {
+				errs = append(errs, c.ConsumeTraces(ctx, td))
+			}
 		}
 		if err := errors.Join(errs...); err != nil {
 			return err
@@ -75,9 +82,23 @@ func (k *Sink) ConsumeTraceBatch(ctx context.Context, t *receiver.Traces) error 
 	return nil
 }
 
-// NeedsPData says whether the sink hands batches to consumers, which take
-// pdata.
-func (k *Sink) NeedsPData() bool { return len(k.consumers) > 0 }
+// requestConsumer is a consumer that takes a trace batch as its OTLP/HTTP
+// protobuf request when it has one (store.Writer writes its line from the
+// bytes), decoding it with decode only if it must.
+type requestConsumer interface {
+	ConsumeTraceRequest(ctx context.Context, body []byte, decode func() (ptrace.Traces, error)) error
+}
+
+// NeedsPData says whether the sink hands batches to consumers that take
+// pdata: any but those that take the request's bytes.
+func (k *Sink) NeedsPData() bool {
+	for _, c := range k.consumers {
+		if _, ok := c.(requestConsumer); !ok {
+			return true
+		}
+	}
+	return false
+}
 
 func (k *Sink) tallyTraces(t *receiver.Traces) {
 	// Converting is the costly part: done before taking the lock (a
