@@ -2,8 +2,10 @@
 // tool calls, actions, agents, errors) and tallies them for a session
 // summary. It is pure: spans in, events out.
 //
-// Which attribute means what in which convention is written down once, in
-// conventions.go. Counting rules that need the whole session (an LLM call is
+// Spans are read from pdata (FromSpan) or, without building pdata, from
+// the protobuf bytes of an OTLP trace request (ReadTraces, wire.go), by
+// the same code. Which attribute means what in which convention is written
+// down once, in conventions.go. Counting rules that need the whole session (an LLM call is
 // counted once, on its leaf span; an error re-raised by every enclosing span
 // is counted once) are applied by Finish, after every span has arrived.
 package events

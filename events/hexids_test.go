@@ -17,9 +17,11 @@ func TestHexIDsMatchPcommon(t *testing.T) {
 		{pcommon.TraceID{}, pcommon.SpanID{}, pcommon.SpanID{}},
 		{pcommon.TraceID{}, pcommon.SpanID{3}, pcommon.SpanID{4}},
 	} {
-		tr, sp, p := hexIDs(c.trace, c.span, c.parent)
-		if tr != c.trace.String() || sp != c.span.String() || p != c.parent.String() {
-			t.Errorf("hexIDs(%v, %v, %v) = %q %q %q", c.trace, c.span, c.parent, tr, sp, p)
+		for _, a := range []*stringArena{nil, {}} {
+			tr, sp, p := hexIDs(c.trace, c.span, c.parent, a)
+			if tr != c.trace.String() || sp != c.span.String() || p != c.parent.String() {
+				t.Errorf("hexIDs(%v, %v, %v) = %q %q %q", c.trace, c.span, c.parent, tr, sp, p)
+			}
 		}
 	}
 }

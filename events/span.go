@@ -49,10 +49,12 @@ type spanData struct {
 	statusMsg        string // read only for a failed span
 	attrs            *attrIndex
 
-	// The span read from pdata, or from the wire.
+	// The span read from pdata, or from the wire; arena, when set, holds
+	// the strings made for its events.
 	pd        ptrace.Span
 	fromPdata bool
 	wire      *wireSpan
+	arena     *stringArena
 }
 
 // eachAttr calls fn with every attribute of the span, in order.
@@ -101,7 +103,7 @@ func appendEvents(out []Event, d *spanData) []Event {
 		End:     d.end.AsTime(),
 		spanKey: id64(d.spanID),
 	}
-	base.TraceID, base.SpanID, base.ParentSpanID = hexIDs(d.traceID, d.spanID, d.parentID)
+	base.TraceID, base.SpanID, base.ParentSpanID = hexIDs(d.traceID, d.spanID, d.parentID, d.arena)
 	if v := x.get(k.Capture.l[0]); v != nil && v.str() == "true" {
 		base.Source = "capture"
 	}
@@ -125,8 +127,9 @@ func appendEvents(out []Event, d *spanData) []Event {
 }
 
 // hexIDs is the hex of a span's ids, in one allocation rather than three
-// (an empty parent is ""), as pcommon's String methods write them.
-func hexIDs(trace pcommon.TraceID, span, parent pcommon.SpanID) (string, string, string) {
+// (an empty parent is ""), as pcommon's String methods write them; in a's
+// blocks when a is not nil.
+func hexIDs(trace pcommon.TraceID, span, parent pcommon.SpanID, a *stringArena) (string, string, string) {
 	var b [64]byte
 	hex.Encode(b[:32], trace[:])
 	hex.Encode(b[32:48], span[:])
@@ -135,7 +138,12 @@ func hexIDs(trace pcommon.TraceID, span, parent pcommon.SpanID) (string, string,
 		hex.Encode(b[48:], parent[:])
 		n = 64
 	}
-	all := string(b[:n])
+	var all string
+	if a != nil {
+		all = a.copyBytes(b[:n])
+	} else {
+		all = string(b[:n])
+	}
 	t, sp, p := all[:32], all[32:48], all[48:n]
 	if trace.IsEmpty() {
 		t = ""

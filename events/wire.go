@@ -398,7 +398,7 @@ func (r *wireCheck) span(buf []byte, evs *[]Event, spans *[]BatchSpan) (valid, d
 	d := spanData{
 		name: s.name, traceID: s.traceID, spanID: s.spanID, parentID: s.parentID,
 		start: s.start, end: s.end, failed: s.code == int32(ptrace.StatusCodeError),
-		statusMsg: s.message, attrs: x, wire: s,
+		statusMsg: s.message, attrs: x, wire: s, arena: &r.arena,
 	}
 	*evs = appendEvents(*evs, &d)
 	ownStrings((*evs)[from:], r.body, &r.arena)
@@ -568,8 +568,15 @@ func simpleKeyValue(buf []byte) (key []byte, member int32, v []byte, ok bool) {
 // lenField reads a length-delimited field with a one-byte tag at pos: its
 // payload, and the position after it.
 func lenField(buf []byte, pos int) ([]byte, int, bool) {
-	if pos >= len(buf) || buf[pos]&7 != wtLen || buf[pos] >= 0x80 {
+	if pos+1 >= len(buf) || buf[pos]&7 != wtLen || buf[pos] >= 0x80 {
 		return nil, 0, false
+	}
+	if n := int(buf[pos+1]); n < 0x80 { // a one-byte length
+		end := pos + 2 + n
+		if end > len(buf) {
+			return nil, 0, false
+		}
+		return buf[pos+2 : end], end, true
 	}
 	b, end, err := consumeLen(buf, pos+1)
 	return b, end, err == nil

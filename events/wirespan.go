@@ -221,12 +221,17 @@ func (a *stringArena) copy(s string) string {
 	if len(s) > arenaBlock/4 {
 		return strings.Clone(s)
 	}
-	if cap(a.block)-len(a.block) < len(s) {
+	return a.copyBytes(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// copyBytes is b as a string in a's blocks; b is short (see copy).
+func (a *stringArena) copyBytes(b []byte) string {
+	if cap(a.block)-len(a.block) < len(b) {
 		a.block = make([]byte, 0, arenaBlock)
 	}
 	start := len(a.block)
-	a.block = append(a.block, s...)
-	return unsafe.String(&a.block[start], len(s))
+	a.block = append(a.block, b...)
+	return unsafe.String(&a.block[start], len(b))
 }
 
 // stringFields appends a pointer to every string field of e, its kind's

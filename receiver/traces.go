@@ -53,6 +53,11 @@ var eventBufs = sync.Pool{New: func() any { return new(eventBuf) }}
 // thousand-span batches' worth.
 const maxPooledEvents = 8192
 
+// Release gives back the buffers of a batch from ReadTraces, once its
+// events are no longer needed (the receiver does so for the batches it
+// hands to a sink).
+func (t *Traces) Release() { t.release() }
+
 // release gives t's buffer back, emptied (what its events point to is
 // the sink's now, or garbage), unless one huge batch made it too large to
 // keep.
@@ -144,12 +149,14 @@ func (t *Traces) Events() ([]events.Event, []events.BatchSpan) {
 
 // ReadTraces reads an OTLP/HTTP protobuf trace request as the receiver
 // does for a TracesSink that needs no pdata, for its tests and benchmarks:
-// the batch holds views of body. The error is the receiver's answer to a
-// request it refuses.
+// the batch holds views of body; Release it when done. The error is the
+// receiver's answer to a request it refuses.
 func ReadTraces(body []byte) (*Traces, error) {
-	if t, _, ok := readTraces(body, new(eventBuf)); ok {
+	buf := eventBufs.Get().(*eventBuf)
+	if t, _, ok := readTraces(body, buf); ok {
 		return t, nil
 	}
+	eventBufs.Put(buf)
 	er := ptraceotlp.NewExportRequest()
 	if err := er.UnmarshalProto(body); err != nil {
 		return nil, fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))

@@ -85,6 +85,7 @@ func BenchmarkIngest(b *testing.B) {
 					if err := k.ConsumeTraceBatch(ctx, t); err != nil {
 						b.Fatal(err)
 					}
+					t.Release()
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*512), "ns/span")
 			})
