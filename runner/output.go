@@ -30,7 +30,12 @@ func (o *outputs) err() error {
 }
 
 // copy starts copying src to dst until src ends.
-func (o *outputs) copy(dst io.Writer, src *os.File) {
+func (o *outputs) copy(dst io.Writer, src *os.File) { o.copyThen(dst, src, nil) }
+
+// copyThen is copy, calling brokenPipe instead of ending the copy when
+// dst's reader goes away (EPIPE): the copy then reads src on and drops
+// what it reads, until src ends or brokenPipe's returned channel closes.
+func (o *outputs) copyThen(dst io.Writer, src *os.File, brokenPipe func() <-chan struct{}) {
 	if dst == nil {
 		dst = io.Discard
 	}
@@ -40,7 +45,7 @@ func (o *outputs) copy(dst io.Writer, src *os.File) {
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
-		if err := copyOutput(dst, src, o.tail); err != nil && !errors.Is(err, syscall.EPIPE) {
+		if err := copyOutput(dst, src, o.tail, brokenPipe); err != nil && !errors.Is(err, syscall.EPIPE) {
 			o.mu.Lock()
 			if o.writeErr == nil {
 				o.writeErr = err
@@ -77,23 +82,34 @@ func (o *outputs) finish(delay time.Duration) {
 // copyOutput copies src to dst and into t, one read at a time. A pseudo-
 // terminal master reports the end of its output as EIO, which like any read
 // error ends the copy. It returns the error of a failed write.
-func copyOutput(dst io.Writer, src *os.File, t *tail) error {
+func copyOutput(dst io.Writer, src *os.File, t *tail, brokenPipe func() <-chan struct{}) error {
 	defer src.Close()
 	buf := make([]byte, 64<<10)
+	var gone error
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
 			t.Write(buf[:n])
 			if _, werr := dst.Write(buf[:n]); werr != nil {
-				// Our reader went away (EPIPE). Closing the child's
-				// pipe makes its next write fail the same way, as it
-				// would have without us in between. Any other write
-				// error (ENOSPC) ends it the same way, and is reported.
-				return werr
+				if brokenPipe == nil || !errors.Is(werr, syscall.EPIPE) {
+					// Our reader went away (EPIPE). Closing the
+					// child's pipe makes its next write fail the same
+					// way, as it would have without us in between.
+					// Any other write error (ENOSPC) ends it the same
+					// way, and is reported.
+					return werr
+				}
+				gone, dst = werr, io.Discard
+				hangUp := brokenPipe()
+				brokenPipe = nil
+				go func() {
+					<-hangUp
+					_ = src.Close()
+				}()
 			}
 		}
 		if err != nil {
-			return nil
+			return gone
 		}
 	}
 }

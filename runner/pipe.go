@@ -72,7 +72,7 @@ func (p *pipes) Attach(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: !p.shareGroup}
 }
 
-func (p *pipes) Started() {
+func (p *pipes) Started(int) {
 	for _, w := range p.ends {
 		_ = w.Close()
 	}

@@ -187,7 +187,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			_ = syscall.Kill(target, syscall.SIGKILL)
 		}
 	}()
-	streams.Started()
+	streams.Started(target)
 	if cfg.OnStart != nil {
 		cfg.OnStart(pid)
 	}
@@ -212,8 +212,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 type childStreams interface {
 	// Attach sets the child's streams and process attributes on cmd.
 	Attach(cmd *exec.Cmd)
-	// Started closes our copies of the child's ends and starts copying.
-	Started()
+	// Started closes our copies of the child's ends and starts copying;
+	// target is the child's Target.
+	Started(target int)
 	// Target is what signals are sent to: the child's process group
 	// (-pid) when it has its own, else its pid. keyboard is set when the
 	// child shares our process group in the foreground of a terminal, so

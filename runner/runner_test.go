@@ -314,3 +314,59 @@ func TestRunStop(t *testing.T) {
 		})
 	}
 }
+
+// brokenStdout is a pipe whose reader takes n bytes and hangs up, as
+// `| head -c n` does; got returns what it read.
+func brokenStdout(t *testing.T, n int) (w *os.File, got func() string) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan string, 1)
+	go func() {
+		b := make([]byte, n)
+		k, _ := io.ReadFull(r, b)
+		_ = r.Close()
+		read <- string(b[:k])
+	}()
+	t.Cleanup(func() { _ = w.Close() })
+	return w, func() string { return <-read }
+}
+
+// TestRunTerminalBrokenStdout is `agentops run --pty -- yes | head -c 5`:
+// the child, on a real pseudo-terminal, gets SIGPIPE as the writer of a
+// pipeline would (exit 141), not the hangup of its terminal (129).
+func TestRunTerminalBrokenStdout(t *testing.T) {
+	w, got := brokenStdout(t, 5)
+	cfg := Config{Command: "yes", Mode: ModeTerminal, Stdin: strings.NewReader(""), Stdout: w, Stderr: io.Discard, TailBytes: 16}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 128+int(syscall.SIGPIPE) {
+		t.Errorf("exit code %d, want 141 (SIGPIPE)", res.ExitCode)
+	}
+	if s := got(); !strings.HasPrefix(s, "y") {
+		t.Errorf("read %q", s)
+	}
+	if res.OutputError != "" {
+		t.Errorf("a reader gone away reported as an output error: %s", res.OutputError)
+	}
+}
+
+// TestRunTerminalBrokenStdoutSIGPIPEIgnored: a child that ignores SIGPIPE
+// is not left writing for ever into a terminal nobody reads: its terminal
+// then hangs up, and it ends.
+func TestRunTerminalBrokenStdoutSIGPIPEIgnored(t *testing.T) {
+	w, _ := brokenStdout(t, 5)
+	cfg := sh(`trap '' PIPE; exec yes`)
+	cfg.Mode, cfg.Stdin, cfg.Stdout, cfg.Stderr = ModeTerminal, strings.NewReader(""), w, io.Discard
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode == 0 || res.ExitCode == 128+int(syscall.SIGPIPE) {
+		t.Errorf("exit code %d, want the hangup's (SIGHUP, or yes failing on EIO)", res.ExitCode)
+	}
+}

@@ -31,14 +31,26 @@ type terminal struct {
 
 	errR, errW *os.File // stderr pipe when our stderr is not a terminal
 	closeOnce  sync.Once
+	// target is the child's process group, set by Started.
+	target int
+	// stopped is closed by Finish: a copy draining after a broken pipe
+	// then stops.
+	stopped  chan struct{}
+	stopOnce sync.Once
 }
+
+// sigpipeGrace is how long a child that survives its SIGPIPE (it ignores
+// it) may write on to a terminal whose reader is gone before the terminal
+// hangs up: then it gets SIGHUP, and EIO from its writes, as it would get
+// EPIPE from a pipe.
+const sigpipeGrace = time.Second
 
 func newTerminal(cfg Config, t *tail) (_ *terminal, err error) {
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		return nil, fmt.Errorf("open a pseudo-terminal: %w (try --no-pty)", err)
 	}
-	tm := &terminal{cfg: cfg, ptmx: ptmx, tty: tty, out: outputs{tail: t}, rawFd: -1}
+	tm := &terminal{cfg: cfg, ptmx: ptmx, tty: tty, out: outputs{tail: t}, rawFd: -1, stopped: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			tm.Close()
@@ -96,14 +108,35 @@ func (tm *terminal) Attach(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 }
 
-func (tm *terminal) Started() {
+func (tm *terminal) Started(target int) {
+	tm.target = target
 	_ = tm.tty.Close()
 	if tm.errW != nil {
 		_ = tm.errW.Close()
 		tm.out.copy(tm.cfg.Stderr, tm.errR)
 	}
-	tm.out.copy(tm.cfg.Stdout, tm.ptmx)
+	tm.out.copyThen(tm.cfg.Stdout, tm.ptmx, tm.brokenPipe)
 	tm.in.start()
+}
+
+// brokenPipe is what the child gets when our stdout's reader goes away
+// (agentops run --pty -- cmd | head): SIGPIPE, as the writer of a pipeline
+// would, rather than the hangup that closing its terminal would be (exit
+// 129; SIGHUP, the lower number, is delivered first when both are
+// pending). What it writes meanwhile is read and dropped, so it does not
+// block on a full terminal; one that survives SIGPIPE gets the hangup
+// after sigpipeGrace.
+func (tm *terminal) brokenPipe() <-chan struct{} {
+	_ = syscall.Kill(tm.target, syscall.SIGPIPE)
+	hangUp := make(chan struct{})
+	timer := time.AfterFunc(sigpipeGrace, func() { close(hangUp) })
+	go func() {
+		<-tm.stopped
+		if timer.Stop() {
+			close(hangUp)
+		}
+	}()
+	return hangUp
 }
 
 // Target is the child's process group: as a session leader it has its own.
@@ -123,12 +156,14 @@ func (tm *terminal) Resize() {
 func (tm *terminal) OutputError() error { return tm.out.err() }
 
 func (tm *terminal) Finish(delay time.Duration) {
+	tm.stopOnce.Do(func() { close(tm.stopped) })
 	tm.out.finish(delay)
 	_ = tm.ptmx.Close()
 	tm.in.stop()
 }
 
 func (tm *terminal) Close() {
+	tm.stopOnce.Do(func() { close(tm.stopped) })
 	tm.closeOnce.Do(func() {
 		if tm.saved != nil {
 			_ = term.Restore(tm.rawFd, tm.saved)
