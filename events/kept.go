@@ -144,8 +144,15 @@ func plainUTC(t time.Time) bool {
 	return time.Unix(t.Unix(), int64(t.Nanosecond())).UTC() == t
 }
 
-// unpack is the event k packs, with d the dictionary it was packed with.
-func (k *keptEvent) unpack(d *keptDict) Event {
+// hasLLM reports whether the event k packs has an LLM part.
+func (k *keptEvent) hasLLM() bool {
+	u := unpacker{s: k.data}
+	return u.uint()&packedLLM != 0
+}
+
+// unpack is the event k packs, with d the dictionary it was packed with;
+// its LLM part, if it has one, is *llm.
+func (k *keptEvent) unpack(d *keptDict, llm *LLM) Event {
 	u := unpacker{s: k.data, d: d}
 	bits := u.uint()
 	var e Event
@@ -166,7 +173,8 @@ func (k *keptEvent) unpack(d *keptDict) Event {
 		u.time(&e.Start, &e.End)
 	}
 	if bits&packedLLM != 0 {
-		l := &LLM{Wrapper: bits&packedWrapper != 0, Duplicate: bits&packedDuplicate != 0}
+		l := llm
+		*l = LLM{Wrapper: bits&packedWrapper != 0, Duplicate: bits&packedDuplicate != 0}
 		if k.times != nil {
 			l.Time = llmTime
 		} else {
@@ -306,16 +314,39 @@ func (u *unpacker) word(ss ...*string) {
 	}
 }
 
+// id reads ids as id wrote them; the hex of those packed in binary is made
+// in one allocation for the three.
 func (u *unpacker) id(ss ...*string) {
-	for _, s := range ss {
-		n := u.uint()
+	var raw [3]string
+	size := 0
+	for k, s := range ss {
+		n := int(u.uint())
+		b := u.s[u.i : u.i+n>>1]
+		u.i += n >> 1
 		if n&1 != 0 {
-			*s = u.s[u.i : u.i+int(n>>1)]
-			u.i += int(n >> 1)
+			*s = b
 			continue
 		}
-		*s = hex.EncodeToString([]byte(u.s[u.i : u.i+int(n>>1)]))
-		u.i += int(n >> 1)
+		raw[k] = b
+		size += 2 * len(b)
+	}
+	if size == 0 {
+		return
+	}
+	const digits = "0123456789abcdef"
+	var sb strings.Builder
+	sb.Grow(size)
+	for k := range ss {
+		for i := 0; i < len(raw[k]); i++ {
+			sb.WriteByte(digits[raw[k][i]>>4])
+			sb.WriteByte(digits[raw[k][i]&0xf])
+		}
+	}
+	all := sb.String()
+	for k, s := range ss {
+		if raw[k] != "" {
+			*s, all = all[:2*len(raw[k])], all[2*len(raw[k]):]
+		}
 	}
 }
 

@@ -76,7 +76,7 @@ func TestKeptEventPacksEveryField(t *testing.T) {
 	for name, e := range cases {
 		var k keptEvent
 		k, scratch = pack(&e, &d, scratch)
-		if got := k.unpack(&d); !reflect.DeepEqual(got, e) {
+		if got := k.unpack(&d, new(LLM)); !reflect.DeepEqual(got, e) {
 			t.Errorf("%s: unpacked\n%+v\nwant\n%+v", name, got, e)
 		}
 	}
@@ -92,7 +92,7 @@ func TestKeptEventPackingEdges(t *testing.T) {
 		t.Helper()
 		var k keptEvent
 		k, scratch = pack(&e, &d, scratch)
-		if got := k.unpack(&d); !reflect.DeepEqual(got, e) {
+		if got := k.unpack(&d, new(LLM)); !reflect.DeepEqual(got, e) {
 			t.Fatalf("%s: unpacked\n%+v\nwant\n%+v", name, got, e)
 		}
 	}

@@ -156,8 +156,19 @@ func (w *Window) Finish(known ...string) Result {
 	var kept []Event
 	if len(w.kept) > 0 {
 		kept = make([]Event, len(w.kept))
+		n := 0
 		for i := range w.kept {
-			kept[i] = w.kept[i].unpack(&w.dict)
+			if w.kept[i].hasLLM() {
+				n++
+			}
+		}
+		llms := make([]LLM, n) // the LLM parts in one allocation
+		for i := range w.kept {
+			var l *LLM
+			if w.kept[i].hasLLM() {
+				l, llms = &llms[0], llms[1:]
+			}
+			kept[i] = w.kept[i].unpack(&w.dict, l)
 		}
 		w.kept = nil
 	}
