@@ -33,7 +33,17 @@ func (s *Store) Load(e *Entry) (*Session, error) {
 	e.Problems = append(e.Problems, problems...)
 	out := &Session{Entry: e, Traces: td, Record: e.Final}
 	if out.Record == nil {
-		out.Record = rebuild(e, td)
+		// The log records too: some agents report their LLM calls only
+		// in logs (Codex), and the session's counting rules join a
+		// call's span and log into one.
+		var logEvents []events.Event
+		logs, problems, err := eachLogEvent(e.Path, func(evs []events.Event) { logEvents = append(logEvents, evs...) })
+		if err != nil {
+			return nil, err
+		}
+		e.Problems = append(e.Problems, problems...)
+		out.Record = rebuild(e, td, logEvents, s.prices())
+		out.Record.LogsReceived = logs
 	}
 	return out, nil
 }
@@ -50,8 +60,8 @@ func ReadTraces(path string) (td ptrace.Traces, problems []string, err error) {
 }
 
 // rebuild rebuilds a session record from what a session that never finished
-// left behind: meta.json and the spans.
-func rebuild(e *Entry, td ptrace.Traces) *record.Session {
+// left behind: meta.json, the spans and the events of its log records.
+func rebuild(e *Entry, td ptrace.Traces, logEvents []events.Event, prices *pricing.Table) *record.Session {
 	rec := &record.Session{
 		ID:      e.ID,
 		Command: e.Meta.Command,
@@ -72,8 +82,11 @@ func rebuild(e *Entry, td ptrace.Traces) *record.Session {
 		lin.Add(sp.SpanID(), sp.ParentSpanID())
 		evs = append(evs, events.FromSpan(sp)...)
 	})
+	evs = append(evs, logEvents...)
+	end = latest(end, logEvents)
 	slices.SortStableFunc(evs, func(a, b events.Event) int { return a.Start.Compare(b.Start) })
-	rec.Totals = events.Finish(evs, &lin, pricing.Default())
+	rec.Totals = events.Finish(evs, &lin, prices)
+	rec.Prices = prices.Source()
 	rec.Events = evs
 	if end.IsZero() {
 		end = time.Now()
@@ -88,8 +101,8 @@ func rebuild(e *Entry, td ptrace.Traces) *record.Session {
 func markRebuilt(rec *record.Session, m Meta) {
 	rec.ExitCode = -1
 	rec.EndState = record.Indeterminate
-	rec.EndReason = "agentops did not finish the session: this record is rebuilt from the spans that were stored"
+	rec.EndReason = "agentops did not finish the session: this record is rebuilt from the spans and log records that were stored"
 	if m.StoreError != "" {
-		rec.EndReason = "the store could not write the session's final record (" + m.StoreError + "): this record is rebuilt from the spans that were stored"
+		rec.EndReason = "the store could not write the session's final record (" + m.StoreError + "): this record is rebuilt from the spans and log records that were stored"
 	}
 }
