@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -37,6 +38,40 @@ func fuzzBody(t *testing.T, contentType string, body []byte) {
 		if got := w.Header().Get("Content-Type"); got != enc.contentType() {
 			t.Fatalf("%s: response Content-Type %q, want %q", path, got, enc.contentType())
 		}
+	}
+	sameAnswerAsPdata(t, contentType, body)
+}
+
+// sameAnswerAsPdata posts body as traces to a receiver whose sink takes
+// pdata (the receiver's path before the wire reader) and to one whose
+// sink takes batches undecoded (countSink, the wire reader's path), and
+// fails unless the answers, the refusals counted and the spans taken are
+// the same.
+func sameAnswerAsPdata(t *testing.T, contentType string, body []byte) {
+	t.Helper()
+	pdata, wire := &retainSink{}, &countSink{}
+	post := func(sink Sink) (*httptest.ResponseRecorder, map[string]int) {
+		r := New(Config{MaxBodyBytes: 1 << 20}, sink)
+		req := httptest.NewRequest(http.MethodPost, PathTraces, bytes.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		w := httptest.NewRecorder()
+		r.handler().ServeHTTP(w, req)
+		return w, r.Refusals()
+	}
+	pw, pRefused := post(pdata)
+	ww, wRefused := post(wire)
+	if pw.Code != ww.Code || !bytes.Equal(pw.Body.Bytes(), ww.Body.Bytes()) {
+		t.Fatalf("pdata path: %d %q; wire path: %d %q", pw.Code, pw.Body.Bytes(), ww.Code, ww.Body.Bytes())
+	}
+	if !maps.Equal(pRefused, wRefused) {
+		t.Fatalf("pdata path refused %v, wire path %v", pRefused, wRefused)
+	}
+	var pdataSpans int
+	for _, td := range pdata.traces {
+		pdataSpans += td.SpanCount()
+	}
+	if wireSpans, _, _ := wire.counts(); pdataSpans != wireSpans {
+		t.Fatalf("pdata path took %d spans, wire path %d", pdataSpans, wireSpans)
 	}
 }
 
