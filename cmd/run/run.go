@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -251,6 +252,15 @@ before it, and use -- when the command itself starts with a dash.
 	return c
 }
 
+// sessionGCPercent is the Go heap's growth over what is live before the
+// collector runs, while a session runs (GOGC; Go's default is 100, twice
+// the live heap). A session's live heap is mostly its counting window and
+// the events kept for the record; what each batch leaves is garbage. At 75
+// the peak RSS of 300k all-LLM spans with --no-store was 54 MiB instead of
+// 60, for CPU per span within the runs' noise (~2 %). A GOGC of the user's
+// is kept.
+const sessionGCPercent = 75
+
 func runRun(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -353,6 +363,9 @@ func runRun(ctx context.Context, opts *Options) error {
 	rs.wire(&sopts, pipe)
 	if rs != nil {
 		sopts.BeforeChild = rs.wait
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(sessionGCPercent)
 	}
 	s, err := session.New(sopts)
 	if err != nil {
