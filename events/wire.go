@@ -419,10 +419,8 @@ func (r *wireCheck) spanAttribute(kv []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if key, value := readKeyValue(kv); true {
-		if slot, ok := r.x.want(key); ok {
-			*r.x.add(slot) = value
-		}
+	if slot, ok := r.x.want(readKey(kv)); ok {
+		_, *r.x.add(slot) = readKeyValue(kv)
 	}
 	return h > r.maxNesting, nil
 }

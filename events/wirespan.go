@@ -97,6 +97,19 @@ func readKeyValue(buf []byte) (string, val) {
 	return key, v
 }
 
+// readKey is the key of a checked KeyValue: its last.
+func readKey(buf []byte) string {
+	key := ""
+	for f := (fields{buf: buf}); f.next(); {
+		if f.wt == wtLen && f.field == 1 {
+			key = view(f.bytes())
+		} else {
+			f.skip()
+		}
+	}
+	return key
+}
+
 // simpleValue sets v to the value simpleKeyValue read.
 func simpleValue(v *val, member int32, b []byte) {
 	switch member {
