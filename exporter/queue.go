@@ -268,9 +268,12 @@ func (s *Sender) take() (sig Signal, work []item, ok bool) {
 }
 
 // takeUpTo pops the first item and those after it that fit in max items.
+// An item of unknown size (OfferRef's, counted once read) is a request of
+// its own: taken together, a session's every line was read back into one
+// request (export of a million spans held 2.1 GiB).
 func takeUpTo(q []item, max int) ([]item, []item) {
 	n, total := 1, q[0].items
-	for n < len(q) && total+q[n].items <= max {
+	for n < len(q) && q[0].items > 0 && q[n].items > 0 && total+q[n].items <= max {
 		total += q[n].items
 		n++
 	}

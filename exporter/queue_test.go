@@ -416,3 +416,22 @@ func waitFor(t *testing.T, cond func() bool) {
 		runtime.Gosched()
 	}
 }
+
+// TestTakeUpToUncounted: lines offered by reference with no count (export
+// of a stored session) are sent one request each, never all read back into
+// one; counted items are still taken together up to the batch size.
+func TestTakeUpToUncounted(t *testing.T) {
+	q := []item{{ref: Ref{Offset: 0}}, {ref: Ref{Offset: 10}}, {ref: Ref{Offset: 20}}}
+	for want := int64(0); len(q) > 0; want += 10 {
+		var work []item
+		work, q = takeUpTo(q, 512)
+		if len(work) != 1 || work[0].ref.Offset != want {
+			t.Fatalf("took %+v, want the line at %d alone", work, want)
+		}
+	}
+	counted := []item{{items: 200}, {items: 200}, {items: 200}}
+	work, rest := takeUpTo(counted, 512)
+	if len(work) != 2 || len(rest) != 1 {
+		t.Errorf("took %d counted items, left %d; want 2 and 1", len(work), len(rest))
+	}
+}
