@@ -407,7 +407,8 @@ func (w *Writer) Finish(rec *record.Session) error {
 
 // markUnfinished notes in meta.json why the session has no final record,
 // so that it does not read as killed: rewritten in place, the file takes
-// the room it had (a full disk has no more).
+// the room it had (a full disk has no more). The new text is longer than
+// the old, so none of the old is left after it.
 func (w *Writer) markUnfinished(err error, lost *record.StoreLoss) {
 	var m Meta
 	path := filepath.Join(w.path, MetaFile)
@@ -418,9 +419,19 @@ func (w *Writer) markUnfinished(err error, lost *record.StoreLoss) {
 	if items := lost.Items(); items != "" {
 		m.StoreError += "; " + items + " not written"
 	}
-	if b, merr := json.MarshalIndent(m, "", "  "); merr == nil {
-		_ = os.WriteFile(path, append(b, '\n'), 0o600)
+	b, merr := json.MarshalIndent(m, "", "  ")
+	if merr != nil {
+		return
 	}
+	// Written over the old text, not after truncating it: the file only
+	// grows, within the block it has on disk (meta.json is far smaller),
+	// and a write that fails leaves the old text whole rather than none.
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	_, _ = f.WriteAt(append(b, '\n'), 0)
+	_ = f.Close()
 }
 
 // WriteError is Finish's error when the store could not keep all of a
