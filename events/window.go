@@ -153,6 +153,9 @@ func (w *Window) Finish(known ...string) Result {
 	}
 	w.totals.Sort()
 	w.totals.CycleSpans = w.lin.CycleSpans()
+	// What the rules held is needed no more: let it go before the kept
+	// events are unpacked, the moment a session's memory would peak.
+	w.release()
 	var kept []Event
 	if len(w.kept) > 0 {
 		kept = make([]Event, len(w.kept))
@@ -173,6 +176,15 @@ func (w *Window) Finish(known ...string) Result {
 		w.kept = nil
 	}
 	return Result{Totals: w.totals, Events: kept, Omitted: w.omitted, MissingParents: missing}
+}
+
+// release drops the memory of the window's rules (what Finish needs no
+// more); the window starts them again empty if used after it.
+func (w *Window) release() {
+	cycles := w.lin.cycleSpans
+	w.lin, w.ids, w.evs, w.keys = Lineage{cycleSpans: cycles}, nil, nil, nil
+	w.corr, w.wrappers, w.seen, w.repeats, w.awaiting = correlator{}, wrappers{}, recentSpans{}, Repeats{}, nil
+	w.packBuf = nil
 }
 
 func (w *Window) slide() {
