@@ -2,9 +2,13 @@
 package show
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -74,11 +78,11 @@ prefix of the id will do. 'agentops sessions' lists them.`,
 // ShowRun loads and prints one session.
 func ShowRun(opts *Options) error {
 	if opts.JSON {
-		s, err := storedsession.Load(opts.StoreDir, opts.Getenv, opts.Ref)
+		st, e, err := storedsession.Resolve(opts.StoreDir, opts.Getenv, opts.Ref)
 		if err != nil {
 			return err
 		}
-		return writeJSON(opts.IO.Out, s)
+		return writeJSON(opts.IO.Out, st, e)
 	}
 	v, err := storedsession.LoadView(opts.StoreDir, opts.Getenv, opts.Ref, opts.MaxSpans)
 	if err != nil {
@@ -120,26 +124,76 @@ func Render(w io.Writer, s *storedsession.View, opts summary.Options) error {
 	return nil
 }
 
-// sessionJSON is the --json document.
+// sessionJSON is the --json document, but for its "spans" and "problems",
+// which writeJSON writes after it.
 type sessionJSON struct {
-	Dir      string          `json:"dir"`
-	State    store.State     `json:"state"`
-	Problems []string        `json:"problems,omitempty"`
-	Meta     store.Meta      `json:"meta"`
-	Session  *record.Session `json:"session"`
-	// Spans is every stored span as one OTLP ExportTraceServiceRequest.
-	Spans json.RawMessage `json:"spans"`
+	Dir     string          `json:"dir"`
+	State   store.State     `json:"state"`
+	Meta    store.Meta      `json:"meta"`
+	Session *record.Session `json:"session"`
 }
 
-func writeJSON(w io.Writer, s *store.Session) error {
-	spans, err := (&ptrace.JSONMarshaler{}).MarshalTraces(s.Traces)
+// writeJSON writes the --json document of a stored session: its record
+// (rebuilt a line at a time when agentops did not finish it), "spans",
+// every stored span as one OTLP ExportTraceServiceRequest, and "problems"
+// when there are any. The spans are written as they are read, a stored
+// batch at a time, so a session of a million spans costs the memory of a
+// batch, not of the session.
+func writeJSON(w io.Writer, st *store.Store, e *store.Entry) error {
+	rec, problems, err := st.Summarize(e)
 	if err != nil {
-		return &exitcode.Error{Code: exitcode.Internal, Err: fmt.Errorf("encode spans: %w", err)}
+		return &exitcode.Error{Code: exitcode.Internal, Err: err}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sessionJSON{
-		Dir: s.Path, State: s.State, Problems: s.Problems, Meta: s.Meta,
-		Session: s.Record, Spans: spans,
+	head, err := json.MarshalIndent(sessionJSON{Dir: e.Path, State: e.State, Meta: e.Meta, Session: rec}, "", "  ")
+	if err != nil {
+		return &exitcode.Error{Code: exitcode.Internal, Err: fmt.Errorf("encode the session: %w", err)}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(bytes.TrimSuffix(head, []byte("\n}")))
+	bw.WriteString(",\n  \"spans\": {\"resourceSpans\": [")
+	var (
+		m       ptrace.JSONMarshaler
+		n       int
+		encErr  error
+		prefix  = []byte(`{"resourceSpans":[`)
+		suffix  = []byte(`]}`)
+		onlyOne = ptrace.NewTraces()
+	)
+	batchProblems, err := store.EachBatch(filepath.Join(e.Path, store.SpansFile), func(td ptrace.Traces) {
+		rss := td.ResourceSpans()
+		for i := 0; i < rss.Len() && encErr == nil; i++ {
+			onlyOne.ResourceSpans().RemoveIf(func(ptrace.ResourceSpans) bool { return true })
+			rss.At(i).MoveTo(onlyOne.ResourceSpans().AppendEmpty())
+			b, err := m.MarshalTraces(onlyOne)
+			if err != nil || !bytes.HasPrefix(b, prefix) || !bytes.HasSuffix(b, suffix) {
+				encErr = fmt.Errorf("encode spans: %v (%.40q)", err, b)
+				return
+			}
+			if n > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n    ")
+			bw.Write(b[len(prefix) : len(b)-len(suffix)])
+			n++
+		}
 	})
+	if err == nil {
+		err = encErr
+	}
+	if err != nil {
+		return &exitcode.Error{Code: exitcode.Internal, Err: err}
+	}
+	bw.WriteString("\n  ]}")
+	for _, p := range batchProblems {
+		if !slices.Contains(problems, p) {
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
+		b, _ := json.MarshalIndent(problems, "  ", "  ")
+		bw.WriteString(",\n  \"problems\": ")
+		bw.Write(b)
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
 }

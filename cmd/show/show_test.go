@@ -6,9 +6,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentops-dev/agentops/cmd/storedsession"
 	"github.com/agentops-dev/agentops/iostreams"
 )
 
@@ -139,5 +143,53 @@ func TestShowMaxSpans(t *testing.T) {
 	got := out.String()
 	if !strings.Contains(got, "Waterfall: 3 spans") || !strings.Contains(got, "and 4 more spans") {
 		t.Errorf("--max-spans 3:\n%s", got)
+	}
+}
+
+// TestShowJSONStreamsWhatLoadReads: --json, written a stored batch at a
+// time, holds every span Load reads whole, the record, and the problems
+// (the incomplete session's cut line), as one JSON document.
+func TestShowJSONStreamsWhatLoadReads(t *testing.T) {
+	for _, ref := range []string{"01c21a9a", "18fe55a8"} {
+		t.Run(ref, func(t *testing.T) {
+			var out bytes.Buffer
+			io := &iostreams.IOStreams{Out: &out, ErrOut: &out}
+			if err := ShowRun(&Options{IO: io, Ref: ref, StoreDir: fixtureStore, JSON: true, Getenv: noEnv}); err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				State    string
+				Problems []string
+				Session  struct {
+					ID     string
+					Totals struct {
+						LLMCalls int `json:"llm_calls"`
+					}
+				}
+				Spans json.RawMessage
+			}
+			if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+				t.Fatalf("not one JSON document: %v\n%s", err, out.String())
+			}
+			whole, err := storedsession.Load(fixtureStore, noEnv, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(doc.Spans)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotJSON, _ := (&ptrace.JSONMarshaler{}).MarshalTraces(got)
+			wantJSON, _ := (&ptrace.JSONMarshaler{}).MarshalTraces(whole.Traces)
+			if !bytes.Equal(gotJSON, wantJSON) || got.SpanCount() == 0 {
+				t.Errorf("spans differ from Load's (%d vs %d spans)", got.SpanCount(), whole.Traces.SpanCount())
+			}
+			if doc.Session.ID != whole.Record.ID || doc.Session.Totals.LLMCalls != whole.Record.Totals.LLMCalls || doc.State != string(whole.State) {
+				t.Errorf("record %s %d %s, Load's %s %d %s", doc.Session.ID, doc.Session.Totals.LLMCalls, doc.State, whole.Record.ID, whole.Record.Totals.LLMCalls, whole.State)
+			}
+			if !slices.Equal(doc.Problems, whole.Problems) {
+				t.Errorf("problems %q, Load's %q", doc.Problems, whole.Problems)
+			}
+		})
 	}
 }

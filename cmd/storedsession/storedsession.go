@@ -34,6 +34,12 @@ func Load(storeDir string, getenv func(string) string, ref string) (*store.Sessi
 	return s, nil
 }
 
+// Resolve opens the store and finds the session ref names, with errors
+// that say what to do, for readers that read the session themselves.
+func Resolve(storeDir string, getenv func(string) string, ref string) (*store.Store, *store.Entry, error) {
+	return resolve(storeDir, getenv, ref)
+}
+
 func resolve(storeDir string, getenv func(string) string, ref string) (*store.Store, *store.Entry, error) {
 	if getenv == nil {
 		getenv = os.Getenv
