@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -208,16 +209,23 @@ func Renumber(td ptrace.Traces, round uint64) {
 					sp.SetParentSpanID(renumberSpan(sp.ParentSpanID(), round))
 				}
 				// The provider's response id and the tool call id name
-				// one call: sent again, a session counts it once.
+				// one call: sent again, a session counts it once. The
+				// round replaces the one an earlier Renumber added, so
+				// a batch renumbered round after round keeps ids of
+				// one length.
 				for _, k := range []string{"gen_ai.response.id", "gen_ai.tool.call.id"} {
 					if v, ok := sp.Attributes().Get(k); ok {
-						v.SetStr(fmt.Sprintf("%s-%x", v.Str(), roundKey(round)))
+						base, _, _ := strings.Cut(v.Str(), roundSep)
+						v.SetStr(fmt.Sprintf("%s%s%016x", base, roundSep, roundKey(round)))
 					}
 				}
 			}
 		}
 	}
 }
+
+// roundSep separates an id from the round Renumber gave it.
+const roundSep = "~r"
 
 // roundKey spreads a round number over 64 bits, so consecutive rounds
 // differ in every byte.
