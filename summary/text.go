@@ -107,6 +107,10 @@ func byteCount(n int) string {
 // all: n cells never need more than a few bytes each.
 func truncate(s string, n int) string {
 	if n <= 0 {
+		// Only what takes no cell fits in none (a combining mark alone).
+		if ansi.StringWidth(s) == 0 {
+			return s
+		}
 		return ""
 	}
 	// A cell is at least one byte, and a grapheme rarely more than a few
