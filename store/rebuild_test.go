@@ -1,8 +1,8 @@
 package store
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,24 +52,24 @@ func TestRebuildCountsLogOnlyCalls(t *testing.T) {
 			w := begin(t, s, "33333333-"+name, start)
 			ctx := context.Background()
 			logs := 0
-			for _, line := range capturedLines(t, name, "spans") {
-				td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(line)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := w.ConsumeTraces(ctx, td); err != nil {
-					t.Fatal(err)
-				}
+			// Read with the store's own readers of the format.
+			captured := filepath.Join("..", "events", "testdata", "captured", name)
+			var errs []error
+			problems, err := EachBatch(captured+".spans.jsonl", func(td ptrace.Traces) {
+				errs = append(errs, w.ConsumeTraces(ctx, td))
+			})
+			if err != nil || len(problems) > 0 {
+				t.Fatalf("reading the captured spans: %v %v", err, problems)
 			}
-			for _, line := range capturedLines(t, name, "logs") {
-				ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(line)
-				if err != nil {
-					t.Fatal(err)
-				}
+			problems, err = EachLogBatch(captured+".logs.jsonl", func(ld plog.Logs) {
 				logs += ld.LogRecordCount()
-				if err := w.ConsumeLogs(ctx, ld); err != nil {
-					t.Fatal(err)
-				}
+				errs = append(errs, w.ConsumeLogs(ctx, ld))
+			})
+			if err != nil || len(problems) > 0 || logs == 0 {
+				t.Fatalf("reading the captured logs: %v %v (%d records)", err, problems, logs)
+			}
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
 			}
 			// No Finish: agentops was killed.
 			list, err := s.List()
@@ -100,25 +100,4 @@ func TestRebuildCountsLogOnlyCalls(t *testing.T) {
 			}
 		})
 	}
-}
-
-// capturedLines reads ../events/testdata/captured/<name>.<signal>.jsonl:
-// the CLIs' OTLP as this store wrote it, one export request a line.
-func capturedLines(t *testing.T, name, signal string) [][]byte {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "events", "testdata", "captured", name+"."+signal+".jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		lines = append(lines, append([]byte(nil), sc.Bytes()...))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
 }
