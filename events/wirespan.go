@@ -6,9 +6,9 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/agentops-dev/agentops/internal/pbwire"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // This file reads a span checked by ReadTraces as spanData needs it, and
@@ -179,16 +179,16 @@ func wireFirstElem(buf []byte) (val, bool) {
 // its attribute. Only a convention reading such a value as a string
 // (pcommon.Value.AsString) needs it.
 func wireValue(typ pcommon.ValueType, raw []byte) pcommon.Value {
-	field := protowire.Number(5)
+	field := pbwire.Number(5)
 	switch typ {
 	case pcommon.ValueTypeMap:
 		field = 6
 	case pcommon.ValueTypeBytes:
 		field = 7
 	}
-	msg := func(b []byte, n protowire.Number, inner []byte) []byte {
-		b = protowire.AppendTag(b, n, protowire.BytesType)
-		return protowire.AppendBytes(b, inner)
+	msg := func(b []byte, n pbwire.Number, inner []byte) []byte {
+		b = pbwire.AppendTag(b, n, pbwire.BytesType)
+		return pbwire.AppendBytes(b, inner)
 	}
 	anyValue := msg(nil, field, raw)
 	kv := msg(nil, 2, anyValue)
