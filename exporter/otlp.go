@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,22 +13,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
-	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip compressor
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
+
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 func init() {
@@ -63,8 +55,9 @@ type SignalEndpoint struct {
 }
 
 // OTLP sends each signal to its endpoint over OTLP/HTTP or OTLP/gRPC. A
-// batch is encoded straight from pdata (ptraceotlp.NewExportRequestFromTraces
-// and MarshalProto): what the child sent is what the backend gets, every
+// batch is encoded straight from pdata (ptrace.ProtoMarshaler and the
+// like: an Export*ServiceRequest has the wire form of TracesData, LogsData
+// and MetricsData): what the child sent is what the backend gets, every
 // field included. Each export is one attempt; errors are classified for
 // the pipeline's retries (OTLP specification, "Failures" and
 // "Throttling").
@@ -73,13 +66,16 @@ type OTLP struct {
 	client *http.Client
 
 	mu    sync.Mutex
-	conns map[string]*grpc.ClientConn
+	conns map[string]*grpcTarget
+	// grpcTLS replaces the system roots' TLS settings of https:// gRPC
+	// targets (tests: a server with a test certificate).
+	grpcTLS *tls.Config
 }
 
 // NewOTLP builds an exporter for the signals that have an endpoint (nil
 // entries are not carried). client may be nil.
 func NewOTLP(traces, logs, metrics *SignalEndpoint, client *http.Client) (*OTLP, error) {
-	o := &OTLP{ends: [3]*SignalEndpoint{traces, logs, metrics}, client: client, conns: map[string]*grpc.ClientConn{}}
+	o := &OTLP{ends: [3]*SignalEndpoint{traces, logs, metrics}, client: client, conns: map[string]*grpcTarget{}}
 	if o.client == nil {
 		o.client = &http.Client{Transport: newTransport()}
 	}
@@ -95,12 +91,6 @@ func NewOTLP(traces, logs, metrics *SignalEndpoint, client *http.Client) (*OTLP,
 		}
 		if e.Compression != "" && e.Compression != "none" && e.Compression != "gzip" {
 			return nil, fmt.Errorf("unknown compression %q: use gzip or none", e.Compression)
-		}
-		if e.GRPC {
-			if _, err := o.conn(e.URL); err != nil {
-				o.Shutdown(context.Background())
-				return nil, err
-			}
 		}
 	}
 	return o, nil
@@ -185,22 +175,11 @@ func (o *OTLP) ExportTraces(ctx context.Context, td ptrace.Traces) error {
 	if e == nil {
 		return nil
 	}
-	req := ptraceotlp.NewExportRequestFromTraces(td)
-	if e.GRPC {
-		return o.grpcCall(ctx, e, func(ctx context.Context, cc *grpc.ClientConn, opts ...grpc.CallOption) (int64, string, error) {
-			r, err := ptraceotlp.NewGRPCClient(cc).Export(ctx, req, opts...)
-			if err != nil {
-				return 0, "", err
-			}
-			return r.PartialSuccess().RejectedSpans(), r.PartialSuccess().ErrorMessage(), nil
-		})
-	}
-	return o.post(ctx, e, req.MarshalProto, req.MarshalJSON, func(b []byte, json bool) (int64, string) {
-		r := ptraceotlp.NewExportResponse()
-		if unmarshalResponse(r.UnmarshalProto, r.UnmarshalJSON, b, json) != nil {
-			return 0, ""
+	return o.export(ctx, e, Traces, func(json bool) ([]byte, error) {
+		if json {
+			return (&ptrace.JSONMarshaler{}).MarshalTraces(td)
 		}
-		return r.PartialSuccess().RejectedSpans(), r.PartialSuccess().ErrorMessage()
+		return (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
 	})
 }
 
@@ -210,22 +189,11 @@ func (o *OTLP) ExportLogs(ctx context.Context, ld plog.Logs) error {
 	if e == nil {
 		return nil
 	}
-	req := plogotlp.NewExportRequestFromLogs(ld)
-	if e.GRPC {
-		return o.grpcCall(ctx, e, func(ctx context.Context, cc *grpc.ClientConn, opts ...grpc.CallOption) (int64, string, error) {
-			r, err := plogotlp.NewGRPCClient(cc).Export(ctx, req, opts...)
-			if err != nil {
-				return 0, "", err
-			}
-			return r.PartialSuccess().RejectedLogRecords(), r.PartialSuccess().ErrorMessage(), nil
-		})
-	}
-	return o.post(ctx, e, req.MarshalProto, req.MarshalJSON, func(b []byte, json bool) (int64, string) {
-		r := plogotlp.NewExportResponse()
-		if unmarshalResponse(r.UnmarshalProto, r.UnmarshalJSON, b, json) != nil {
-			return 0, ""
+	return o.export(ctx, e, Logs, func(json bool) ([]byte, error) {
+		if json {
+			return (&plog.JSONMarshaler{}).MarshalLogs(ld)
 		}
-		return r.PartialSuccess().RejectedLogRecords(), r.PartialSuccess().ErrorMessage()
+		return (&plog.ProtoMarshaler{}).MarshalLogs(ld)
 	})
 }
 
@@ -235,33 +203,24 @@ func (o *OTLP) ExportMetrics(ctx context.Context, md pmetric.Metrics) error {
 	if e == nil {
 		return nil
 	}
-	req := pmetricotlp.NewExportRequestFromMetrics(md)
-	if e.GRPC {
-		return o.grpcCall(ctx, e, func(ctx context.Context, cc *grpc.ClientConn, opts ...grpc.CallOption) (int64, string, error) {
-			r, err := pmetricotlp.NewGRPCClient(cc).Export(ctx, req, opts...)
-			if err != nil {
-				return 0, "", err
-			}
-			return r.PartialSuccess().RejectedDataPoints(), r.PartialSuccess().ErrorMessage(), nil
-		})
-	}
-	return o.post(ctx, e, req.MarshalProto, req.MarshalJSON, func(b []byte, json bool) (int64, string) {
-		r := pmetricotlp.NewExportResponse()
-		if unmarshalResponse(r.UnmarshalProto, r.UnmarshalJSON, b, json) != nil {
-			return 0, ""
+	return o.export(ctx, e, Metrics, func(json bool) ([]byte, error) {
+		if json {
+			return (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
 		}
-		return r.PartialSuccess().RejectedDataPoints(), r.PartialSuccess().ErrorMessage()
+		return (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
 	})
 }
 
-func unmarshalResponse(proto, json func([]byte) error, b []byte, isJSON bool) error {
-	if len(b) == 0 {
-		return errors.New("empty")
+// export encodes one batch as e wants it and sends it.
+func (o *OTLP) export(ctx context.Context, e *SignalEndpoint, sig Signal, encode func(json bool) ([]byte, error)) error {
+	body, err := encode(e.JSON && !e.GRPC)
+	if err != nil {
+		return Permanent(fmt.Errorf("%s export: encode OTLP: %w", sig, err))
 	}
-	if isJSON {
-		return json(b)
+	if e.GRPC {
+		return o.grpcExport(ctx, e, sig, body)
 	}
-	return proto(b)
+	return o.post(ctx, e, body)
 }
 
 // PartialError is a partial success: the backend kept the batch but for
@@ -276,15 +235,11 @@ func (p *PartialError) Error() string {
 	return fmt.Sprintf("backend rejected %d item(s): %s", p.Rejected, p.Message)
 }
 
-// post sends one OTLP/HTTP request.
-func (o *OTLP) post(ctx context.Context, e *SignalEndpoint, proto, jsonEnc func() ([]byte, error), partial func([]byte, bool) (int64, string)) error {
-	enc, ctype := proto, "application/x-protobuf"
+// post sends one OTLP/HTTP request of body.
+func (o *OTLP) post(ctx context.Context, e *SignalEndpoint, body []byte) error {
+	ctype := "application/x-protobuf"
 	if e.JSON {
-		enc, ctype = jsonEnc, "application/json"
-	}
-	body, err := enc()
-	if err != nil {
-		return Permanent(fmt.Errorf("encode OTLP: %w", err))
+		ctype = "application/json"
 	}
 	gz := e.Compression != "none"
 	if gz {
@@ -298,8 +253,8 @@ func (o *OTLP) post(ctx context.Context, e *SignalEndpoint, proto, jsonEnc func(
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
-	var wrote bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(w httptrace.WroteRequestInfo) { wrote = w.Err == nil }})
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(w httptrace.WroteRequestInfo) { wrote.Store(w.Err == nil) }})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
 	if err != nil {
 		return Permanent(err)
@@ -314,7 +269,7 @@ func (o *OTLP) post(ctx context.Context, e *SignalEndpoint, proto, jsonEnc func(
 	resp, err := o.client.Do(req)
 	if err != nil {
 		err = fmt.Errorf("%s export: %w", signalOfURL(e.URL), err)
-		if wrote && ctx.Err() != nil {
+		if wrote.Load() && ctx.Err() != nil {
 			// The whole request went out; the answer did not come back.
 			return inDoubt(err)
 		}
@@ -323,8 +278,9 @@ func (o *OTLP) post(ctx context.Context, e *SignalEndpoint, proto, jsonEnc func(
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 == 2 {
-		if n, msg := partial(b, e.JSON); n > 0 {
-			return &PartialError{Rejected: n, Message: msg}
+		// An answer that cannot be read is no refusal: the batch was taken.
+		if p, err := otlpwire.ParsePartial(b, e.JSON); err == nil && p.Rejected > 0 {
+			return &PartialError{Rejected: p.Rejected, Message: p.Message}
 		}
 		return nil
 	}
@@ -374,107 +330,14 @@ func gzipWriter(w io.Writer) *gzip.Writer {
 	return zw
 }
 
-// conn returns the gRPC connection of target, dialling it (lazily: no
-// traffic until the first call) on first use.
-func (o *OTLP) conn(target string) (*grpc.ClientConn, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if cc, ok := o.conns[target]; ok {
-		return cc, nil
-	}
-	u, err := url.Parse(target)
-	if err != nil {
-		return nil, err
-	}
-	creds := insecure.NewCredentials()
-	if u.Scheme == "https" {
-		creds = credentials.NewClientTLSFromCert(nil, "")
-	}
-	cc, err := grpc.NewClient(u.Host, grpc.WithTransportCredentials(creds))
-	if err != nil {
-		return nil, fmt.Errorf("gRPC client for %s: %w", RedactURL(target), err)
-	}
-	o.conns[target] = cc
-	return cc, nil
-}
-
-type grpcExport func(ctx context.Context, cc *grpc.ClientConn, opts ...grpc.CallOption) (rejected int64, msg string, err error)
-
-// grpcCall makes one OTLP/gRPC export and classifies its status (OTLP
-// specification, "OTLP/gRPC Response": which codes are retryable).
-func (o *OTLP) grpcCall(ctx context.Context, e *SignalEndpoint, call grpcExport) error {
-	cc, err := o.conn(e.URL)
-	if err != nil {
-		return Permanent(err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
-	defer cancel()
-	if len(e.Headers) > 0 {
-		md := metadata.MD{}
-		for k, v := range e.Headers {
-			md.Set(strings.ToLower(k), v)
-		}
-		ctx = metadata.NewOutgoingContext(ctx, md)
-	}
-	var opts []grpc.CallOption
-	if e.Compression != "none" {
-		opts = append(opts, grpc.UseCompressor("gzip"))
-	}
-	n, msg, err := call(ctx, cc, opts...)
-	if err == nil {
-		if n > 0 {
-			return &PartialError{Rejected: n, Message: msg}
-		}
-		return nil
-	}
-	st := status.Convert(err)
-	err = fmt.Errorf("%s export: gRPC %s: %s", e.signalName(o), st.Code(), st.Message())
-	var retryAfter time.Duration
-	hasRetryInfo := false
-	for _, d := range st.Details() {
-		if ri, ok := d.(*errdetails.RetryInfo); ok && ri.RetryDelay != nil {
-			retryAfter, hasRetryInfo = ri.RetryDelay.AsDuration(), true
-		}
-	}
-	switch st.Code() {
-	case codes.DeadlineExceeded, codes.Canceled:
-		// gRPC fails fast while the connection is down (UNAVAILABLE), so a
-		// deadline means the message was on its way.
-		if ctx.Err() != nil {
-			return inDoubt(err)
-		}
-		return err
-	case codes.Unavailable, codes.Aborted, codes.OutOfRange, codes.DataLoss:
-		if hasRetryInfo {
-			return RetryAfter(err, retryAfter)
-		}
-		return err
-	case codes.ResourceExhausted:
-		if hasRetryInfo {
-			return RetryAfter(err, retryAfter)
-		}
-	}
-	return Permanent(err)
-}
-
-func (e *SignalEndpoint) signalName(o *OTLP) string {
-	for i, x := range o.ends {
-		if x == e {
-			return Signal(i).String()
-		}
-	}
-	return "OTLP"
-}
-
-// Shutdown closes the gRPC connections and idle HTTP connections.
+// Shutdown closes the idle connections, gRPC and HTTP.
 func (o *OTLP) Shutdown(context.Context) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var errs []error
-	for t, cc := range o.conns {
-		errs = append(errs, cc.Close())
+	for t, g := range o.conns {
+		g.client.CloseIdleConnections()
 		delete(o.conns, t)
 	}
 	o.client.CloseIdleConnections()
-	return errors.Join(errs...)
+	return nil
 }

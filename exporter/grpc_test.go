@@ -1,0 +1,616 @@
+package exporter
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"math/big"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	_ "google.golang.org/grpc/encoding/gzip" // the server takes and answers gzip
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// grpcGo is a real grpc-go OTLP server (pdata's RegisterGRPCServer, grpc-go's
+// own HTTP/2 transport) on loopback: what it got, and how it answers.
+type grpcGo struct {
+	srv  *grpc.Server
+	addr string
+
+	mu       sync.Mutex
+	conns    int // connections grpc-go accepted
+	traces   []ptrace.Traces
+	logs     []plog.Logs
+	metrics  []pmetric.Metrics
+	md       []metadata.MD
+	encoding []string // the grpc-encoding of each call
+	deadline []bool   // whether each call had a deadline (grpc-timeout)
+	// answer, when set, answers each call (after it is recorded).
+	answer func(ctx context.Context) (rejected int64, msg string, err error)
+}
+
+// startGRPCGo starts a grpc-go server of the three OTLP services, over TLS
+// when creds says so.
+func startGRPCGo(t *testing.T, creds credentials.TransportCredentials) *grpcGo {
+	t.Helper()
+	return startGRPCGoServices(t, creds, true)
+}
+
+// startGRPCGoServices is startGRPCGo, the logs service left out (it
+// answers UNIMPLEMENTED) unless logs.
+func startGRPCGoServices(t *testing.T, creds credentials.TransportCredentials, logs bool) *grpcGo {
+	t.Helper()
+	g := &grpcGo{}
+	sopts := []grpc.ServerOption{grpc.StatsHandler(grpcGoStats{g})}
+	if creds != nil {
+		sopts = append(sopts, grpc.Creds(creds))
+	}
+	g.srv = grpc.NewServer(sopts...)
+	ptraceotlp.RegisterGRPCServer(g.srv, &grpcGoTraces{g: g})
+	if logs {
+		plogotlp.RegisterGRPCServer(g.srv, &grpcGoLogs{g: g})
+	}
+	pmetricotlp.RegisterGRPCServer(g.srv, &grpcGoMetrics{g: g})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.addr = ln.Addr().String()
+	done := make(chan struct{})
+	go func() { defer close(done); _ = g.srv.Serve(ln) }()
+	t.Cleanup(func() { g.srv.Stop(); <-done })
+	return g
+}
+
+func (g *grpcGo) record(ctx context.Context, add func()) (int64, string, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	_, hasDeadline := ctx.Deadline()
+	g.mu.Lock()
+	add()
+	g.md = append(g.md, md)
+	g.deadline = append(g.deadline, hasDeadline)
+	answer := g.answer
+	g.mu.Unlock()
+	if answer == nil {
+		return 0, "", nil
+	}
+	return answer(ctx)
+}
+
+type grpcGoTraces struct {
+	ptraceotlp.UnimplementedGRPCServer
+	g *grpcGo
+}
+
+type grpcGoLogs struct {
+	plogotlp.UnimplementedGRPCServer
+	g *grpcGo
+}
+
+type grpcGoMetrics struct {
+	pmetricotlp.UnimplementedGRPCServer
+	g *grpcGo
+}
+
+func (s *grpcGoTraces) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
+	n, msg, err := s.g.record(ctx, func() { s.g.traces = append(s.g.traces, req.Traces()) })
+	r := ptraceotlp.NewExportResponse()
+	r.PartialSuccess().SetRejectedSpans(n)
+	r.PartialSuccess().SetErrorMessage(msg)
+	return r, err
+}
+
+func (s *grpcGoLogs) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
+	n, msg, err := s.g.record(ctx, func() { s.g.logs = append(s.g.logs, req.Logs()) })
+	r := plogotlp.NewExportResponse()
+	r.PartialSuccess().SetRejectedLogRecords(n)
+	r.PartialSuccess().SetErrorMessage(msg)
+	return r, err
+}
+
+func (s *grpcGoMetrics) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	n, msg, err := s.g.record(ctx, func() { s.g.metrics = append(s.g.metrics, req.Metrics()) })
+	r := pmetricotlp.NewExportResponse()
+	r.PartialSuccess().SetRejectedDataPoints(n)
+	r.PartialSuccess().SetErrorMessage(msg)
+	return r, err
+}
+
+// grpcGoStats records the message encoding of each call as grpc-go read it.
+type grpcGoStats struct{ g *grpcGo }
+
+func (grpcGoStats) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context   { return ctx }
+func (grpcGoStats) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+func (s grpcGoStats) HandleConn(_ context.Context, st stats.ConnStats) {
+	if _, ok := st.(*stats.ConnBegin); ok {
+		s.g.mu.Lock()
+		s.g.conns++
+		s.g.mu.Unlock()
+	}
+}
+func (s grpcGoStats) HandleRPC(_ context.Context, st stats.RPCStats) {
+	if h, ok := st.(*stats.InHeader); ok {
+		s.g.mu.Lock()
+		s.g.encoding = append(s.g.encoding, h.Compression)
+		s.g.mu.Unlock()
+	}
+}
+
+// exportAll sends the sample traces, logs and metrics, one call each.
+func exportAll(t *testing.T, o *OTLP) (ptrace.Traces, plog.Logs, pmetric.Metrics, []error) {
+	t.Helper()
+	td, ld, md := sampleTraces(), sampleLogs(), sampleMetrics()
+	ctx := context.Background()
+	return td, ld, md, []error{o.ExportTraces(ctx, td), o.ExportLogs(ctx, ld), o.ExportMetrics(ctx, md)}
+}
+
+// TestGRPCExportToGRPCGo: every signal, plain and gzip, arrives at a
+// grpc-go server field for field, in the encoding asked for, with the
+// headers as lower-cased metadata ("-bin" ones decoded) and a deadline.
+func TestGRPCExportToGRPCGo(t *testing.T) {
+	for _, compression := range []string{"none", "gzip"} {
+		t.Run(compression, func(t *testing.T) {
+			g := startGRPCGo(t, nil)
+			o, err := NewOTLPGRPC("http://"+g.addr, Settings{
+				Compression: compression,
+				Headers:     map[string]string{"Authorization": "Bearer tok", "X-Tenant": "team-a", "X-Blob-Bin": "raw value"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Shutdown(context.Background())
+			td, ld, md, errs := exportAll(t, o)
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("%s: %v", Signal(i), err)
+				}
+			}
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			if len(g.traces) != 1 || len(g.logs) != 1 || len(g.metrics) != 1 {
+				t.Fatalf("server got %d/%d/%d batches, want 1/1/1", len(g.traces), len(g.logs), len(g.metrics))
+			}
+			if !ptraceEqual(g.traces[0], td) || !plogEqual(g.logs[0], ld) || !pmetricEqual(g.metrics[0], md) {
+				t.Error("what arrived differs from what was sent")
+			}
+			want := ""
+			if compression == "gzip" {
+				want = "gzip"
+			}
+			for i, enc := range g.encoding {
+				if enc != want {
+					t.Errorf("call %d: grpc-encoding %q, want %q", i, enc, want)
+				}
+			}
+			for i, m := range g.md {
+				for k, v := range map[string]string{"authorization": "Bearer tok", "x-tenant": "team-a", "x-blob-bin": "raw value"} {
+					if got := m.Get(k); len(got) != 1 || got[0] != v {
+						t.Errorf("call %d: metadata %s = %q, want %q", i, k, got, v)
+					}
+				}
+				if !g.deadline[i] {
+					t.Errorf("call %d came without a deadline (grpc-timeout)", i)
+				}
+			}
+		})
+	}
+}
+
+// TestGRPCConnectionReused: one target, one HTTP/2 connection, however many
+// calls of however many signals.
+func TestGRPCConnectionReused(t *testing.T) {
+	g := startGRPCGo(t, nil)
+	o, err := NewOTLPGRPC("http://"+g.addr, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Shutdown(context.Background())
+	for range 5 {
+		_, _, _, errs := exportAll(t, o)
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.traces) != 5 || g.conns != 1 {
+		t.Errorf("%d trace calls over %d connections, want 5 over 1", len(g.traces), g.conns)
+	}
+}
+
+// retryInfo is a grpc-go status with a RetryInfo of d.
+func retryInfo(t *testing.T, c codes.Code, msg string, d time.Duration) error {
+	t.Helper()
+	st, err := status.New(c, msg).WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(d)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Err()
+}
+
+// TestGRPCStatusClassification: grpc-go's statuses are retried, throttled
+// or refused for good exactly as the OTLP specification says (and as the
+// exporter did with grpc-go's own client).
+func TestGRPCStatusClassification(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		err       func(t *testing.T) error
+		permanent bool
+		after     time.Duration // RetryAfter asked for; -1 none
+		text      string
+	}{
+		{"unavailable", func(*testing.T) error { return status.Error(codes.Unavailable, "busy") }, false, -1, "traces export: gRPC Unavailable: busy"},
+		{"unavailable with RetryInfo", func(t *testing.T) error { return retryInfo(t, codes.Unavailable, "busy", 3*time.Second) }, false, 3 * time.Second, "gRPC Unavailable: busy"},
+		{"resource exhausted with RetryInfo", func(t *testing.T) error {
+			return retryInfo(t, codes.ResourceExhausted, "slow down", 1500*time.Millisecond)
+		}, false, 1500 * time.Millisecond, "gRPC ResourceExhausted: slow down"},
+		{"resource exhausted without RetryInfo", func(*testing.T) error { return status.Error(codes.ResourceExhausted, "too big") }, true, -1, "gRPC ResourceExhausted: too big"},
+		{"aborted", func(*testing.T) error { return status.Error(codes.Aborted, "x") }, false, -1, "gRPC Aborted"},
+		{"out of range", func(*testing.T) error { return status.Error(codes.OutOfRange, "x") }, false, -1, "gRPC OutOfRange"},
+		{"data loss", func(*testing.T) error { return status.Error(codes.DataLoss, "x") }, false, -1, "gRPC DataLoss"},
+		{"invalid argument", func(*testing.T) error { return status.Error(codes.InvalidArgument, "bad span") }, true, -1, "gRPC InvalidArgument: bad span"},
+		{"unauthenticated", func(*testing.T) error { return status.Error(codes.Unauthenticated, "bad token") }, true, -1, "gRPC Unauthenticated: bad token"},
+		{"permission denied", func(*testing.T) error { return status.Error(codes.PermissionDenied, "no") }, true, -1, "gRPC PermissionDenied"},
+		{"internal", func(*testing.T) error { return status.Error(codes.Internal, "oops") }, true, -1, "gRPC Internal: oops"},
+		{"a message that needs percent-encoding", func(*testing.T) error {
+			return status.Error(codes.InvalidArgument, "50% bad: ünïcode, new\nline")
+		}, true, -1, "gRPC InvalidArgument: 50% bad: ünïcode, new\nline"},
+		{"deadline exceeded by the server itself", func(*testing.T) error { return status.Error(codes.DeadlineExceeded, "backend slow") }, false, -1, "gRPC DeadlineExceeded: backend slow"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := startGRPCGo(t, nil)
+			e := tc.err(t)
+			g.answer = func(context.Context) (int64, string, error) { return 0, "", e }
+			o, err := NewOTLPGRPC("http://"+g.addr, Settings{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Shutdown(context.Background())
+			err = o.ExportTraces(context.Background(), sampleTraces())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if IsPermanent(err) != tc.permanent {
+				t.Errorf("permanent = %v, want %v (%v)", IsPermanent(err), tc.permanent, err)
+			}
+			d, ok := retryAfterOf(err)
+			if tc.after < 0 && ok {
+				t.Errorf("RetryAfter %v, want none", d)
+			}
+			if tc.after >= 0 && (!ok || d != tc.after) {
+				t.Errorf("RetryAfter %v (%v), want %v", d, ok, tc.after)
+			}
+			if errors.Is(err, ErrInDoubt) {
+				t.Errorf("in doubt: %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.text) {
+				t.Errorf("error %q, want it to say %q", err, tc.text)
+			}
+		})
+	}
+}
+
+// TestGRPCUnknownService: a server without the logs service answers
+// UNIMPLEMENTED, refused for good; the other signals go through.
+func TestGRPCUnknownService(t *testing.T) {
+	g := startGRPCGoServices(t, nil, false)
+	o, err := NewOTLPGRPC("http://"+g.addr, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Shutdown(context.Background())
+	_, _, _, errs := exportAll(t, o)
+	if errs[Traces] != nil || errs[Metrics] != nil {
+		t.Errorf("traces %v, metrics %v: want both sent", errs[Traces], errs[Metrics])
+	}
+	if err := errs[Logs]; !IsPermanent(err) || !strings.Contains(err.Error(), "gRPC Unimplemented") {
+		t.Errorf("logs: %v, want a permanent gRPC Unimplemented", err)
+	}
+}
+
+// TestGRPCPartialSuccess: a partial success of each signal is a
+// PartialError with the server's count and message, plain and gzip (grpc-go
+// answers gzip in gzip).
+func TestGRPCPartialSuccess(t *testing.T) {
+	for _, compression := range []string{"none", "gzip"} {
+		t.Run(compression, func(t *testing.T) {
+			g := startGRPCGo(t, nil)
+			g.answer = func(context.Context) (int64, string, error) { return 2, "2 items too old", nil }
+			o, err := NewOTLPGRPC("http://"+g.addr, Settings{Compression: compression})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Shutdown(context.Background())
+			_, _, _, errs := exportAll(t, o)
+			for i, err := range errs {
+				var p *PartialError
+				if !errors.As(err, &p) || p.Rejected != 2 || p.Message != "2 items too old" {
+					t.Errorf("%s: %v, want a partial error of 2 items", Signal(i), err)
+				}
+			}
+		})
+	}
+}
+
+// TestGRPCServerDown: nothing listens: UNAVAILABLE, retryable, not in
+// doubt (nothing was sent).
+func TestGRPCServerDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	o, err := NewOTLPGRPC("http://"+addr, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Shutdown(context.Background())
+	err = o.ExportTraces(context.Background(), sampleTraces())
+	if err == nil || IsPermanent(err) || errors.Is(err, ErrInDoubt) || !strings.Contains(err.Error(), "gRPC Unavailable") {
+		t.Errorf("export to a closed port: %v, want a retryable gRPC Unavailable", err)
+	}
+}
+
+// TestGRPCServerCutsTheStream: the server goes away while the call is in
+// progress (grpc-go's Stop closes its connections; a listener that hangs
+// up at once): UNAVAILABLE, retryable, as grpc-go's client said.
+func TestGRPCServerCutsTheStream(t *testing.T) {
+	t.Run("grpc-go stops mid-call", func(t *testing.T) {
+		g := startGRPCGo(t, nil)
+		got := make(chan struct{})
+		g.answer = func(ctx context.Context) (int64, string, error) {
+			close(got)
+			<-ctx.Done()
+			return 0, "", ctx.Err()
+		}
+		o, err := NewOTLPGRPC("http://"+g.addr, Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Shutdown(context.Background())
+		go func() { <-got; g.srv.Stop() }()
+		err = o.ExportTraces(context.Background(), sampleTraces())
+		if err == nil || IsPermanent(err) || errors.Is(err, ErrInDoubt) || !strings.Contains(err.Error(), "gRPC Unavailable") {
+			t.Errorf("export cut by the server: %v, want a retryable gRPC Unavailable", err)
+		}
+	})
+	t.Run("listener hangs up", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		o, err := NewOTLPGRPC("http://"+ln.Addr().String(), Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Shutdown(context.Background())
+		err = o.ExportTraces(context.Background(), sampleTraces())
+		if err == nil || IsPermanent(err) || !strings.Contains(err.Error(), "gRPC Unavailable") {
+			t.Errorf("export to a listener that hangs up: %v, want a retryable gRPC Unavailable", err)
+		}
+	})
+}
+
+// TestGRPCStreamReset: a stream reset (RST_STREAM) maps by the spec's
+// table: an HTTP/2 server whose handler aborts resets with INTERNAL_ERROR,
+// gRPC INTERNAL, refused for good.
+func TestGRPCStreamReset(t *testing.T) {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Protocols: &p, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic(http.ErrAbortHandler)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	o, err := NewOTLPGRPC("http://"+ln.Addr().String(), Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Shutdown(context.Background())
+	err = o.ExportTraces(context.Background(), sampleTraces())
+	if !IsPermanent(err) || !strings.Contains(err.Error(), "gRPC Internal") {
+		t.Errorf("export reset by the server: %v, want a permanent gRPC Internal", err)
+	}
+}
+
+// TestGRPCSlowServerInDoubt: the server took the request and does not
+// answer before the endpoint's timeout: DEADLINE_EXCEEDED, in doubt (it
+// may have kept the batch).
+func TestGRPCSlowServerInDoubt(t *testing.T) {
+	g := startGRPCGo(t, nil)
+	release := make(chan struct{})
+	defer close(release)
+	g.answer = func(context.Context) (int64, string, error) {
+		<-release
+		return 0, "", nil
+	}
+	o, err := NewOTLPGRPC("http://"+g.addr, Settings{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Shutdown(context.Background())
+	err = o.ExportTraces(context.Background(), sampleTraces())
+	if !errors.Is(err, ErrInDoubt) || !strings.Contains(err.Error(), "gRPC DeadlineExceeded") {
+		t.Errorf("export to a slow server: %v, want in doubt, gRPC DeadlineExceeded", err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.traces) != 1 {
+		t.Errorf("server got %d batches, want the one", len(g.traces))
+	}
+}
+
+// TestGRPCDeadlineBeforeSent: a peer that never reads (its HTTP/2 window
+// never opens past the first 64 KiB) cannot have the whole request: past
+// the deadline the call is retryable, not in doubt.
+func TestGRPCDeadlineBeforeSent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	o, err := NewOTLPGRPC("http://"+ln.Addr().String(), Settings{Compression: "none", Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Shutdown(context.Background())
+	td := spansWithIDs(0, 4000) // ~150 KB: more than the initial window
+	err = o.ExportTraces(context.Background(), td)
+	if err == nil || IsPermanent(err) || errors.Is(err, ErrInDoubt) || !strings.Contains(err.Error(), "gRPC DeadlineExceeded") {
+		t.Errorf("export to a peer that never reads: %v, want a retryable gRPC DeadlineExceeded, not in doubt", err)
+	}
+}
+
+// testCert is a self-signed certificate for 127.0.0.1.
+func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "agentops test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+}
+
+// TestGRPCOverTLS: https:// is TLS with ALPN h2 to a grpc-go server with a
+// certificate; one the roots do not know is refused (retryable, as grpc-go
+// said: the next attempt may meet a fixed server).
+func TestGRPCOverTLS(t *testing.T) {
+	cert, pool := testCert(t)
+	g := startGRPCGo(t, credentials.NewServerTLSFromCert(&cert))
+	t.Run("trusted", func(t *testing.T) {
+		o, err := NewOTLPGRPC("https://"+g.addr, Settings{Compression: "gzip"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Shutdown(context.Background())
+		o.grpcTLS = &tls.Config{RootCAs: pool}
+		td, ld, md, errs := exportAll(t, o)
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if len(g.traces) != 1 || !ptraceEqual(g.traces[0], td) || !plogEqual(g.logs[0], ld) || !pmetricEqual(g.metrics[0], md) {
+			t.Error("what arrived over TLS differs from what was sent")
+		}
+	})
+	t.Run("unknown authority", func(t *testing.T) {
+		o, err := NewOTLPGRPC("https://"+g.addr, Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Shutdown(context.Background())
+		err = o.ExportTraces(context.Background(), sampleTraces())
+		if err == nil || !strings.Contains(err.Error(), "gRPC Unavailable") || !strings.Contains(err.Error(), "certificate") {
+			t.Errorf("export to a server with an unknown certificate: %v, want gRPC Unavailable about the certificate", err)
+		}
+	})
+}
+
+// TestGRPCRetryInfoThroughTheSender: the pipeline waits as RetryInfo says
+// and delivers on the next attempt.
+func TestGRPCRetryInfoThroughTheSender(t *testing.T) {
+	g := startGRPCGo(t, nil)
+	var calls atomic.Int32
+	g.answer = func(context.Context) (int64, string, error) {
+		if calls.Add(1) == 1 {
+			return 0, "", retryInfo(t, codes.Unavailable, "warming up", 10*time.Millisecond)
+		}
+		return 0, "", nil
+	}
+	o, err := NewOTLPGRPC("http://"+g.addr, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSender(Spec{Name: "otlpgrpc", Target: "http://" + g.addr}, "otlpgrpc", o, QueueConfig{Consumers: 1})
+	s.Offer(TracesBatch(sampleTraces()), Ref{}, false)
+	out := s.Shutdown(context.Background())
+	if c := out.Signals[Traces]; c.Sent != c.Enqueued || c.Enqueued == 0 {
+		t.Errorf("outcome %+v (%v), want all sent after the retry", c, out.Err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.traces) != 2 {
+		t.Errorf("server got %d calls, want 2 (refused, then taken)", len(g.traces))
+	}
+}
