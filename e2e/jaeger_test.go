@@ -39,7 +39,7 @@ func jaegerBin(t *testing.T) string {
 
 // jaeger is a Jaeger started on loopback ports of its own.
 type jaeger struct {
-	otlpHTTP, query string
+	otlpHTTP, otlpGRPC, query string
 }
 
 // startJaeger starts Jaeger with e2e/jaeger/config.yaml and waits until it
@@ -47,10 +47,10 @@ type jaeger struct {
 func startJaeger(t *testing.T) *jaeger {
 	t.Helper()
 	bin := jaegerBin(t)
-	j := &jaeger{otlpHTTP: freeAddr(t), query: freeAddr(t)}
+	j := &jaeger{otlpHTTP: freeAddr(t), otlpGRPC: freeAddr(t), query: freeAddr(t)}
 	cmd := exec.Command(bin, "--config", "file:"+filepath.Join("jaeger", "config.yaml"))
 	cmd.Env = append(os.Environ(),
-		"JAEGER_OTLP_HTTP="+j.otlpHTTP, "JAEGER_OTLP_GRPC="+freeAddr(t),
+		"JAEGER_OTLP_HTTP="+j.otlpHTTP, "JAEGER_OTLP_GRPC="+j.otlpGRPC,
 		"JAEGER_QUERY_HTTP="+j.query, "JAEGER_QUERY_GRPC="+freeAddr(t))
 	logs, err := cmd.StderrPipe()
 	if err != nil {
@@ -151,5 +151,27 @@ func TestJaegerShowsTheSessionTrace(t *testing.T) {
 		if at != s.RootSpanID {
 			t.Errorf("child span %q is not under the session span", sp.name)
 		}
+	}
+}
+
+// TestJaegerOverOTLPGRPC: the otlpgrpc exporter (our own gRPC over net/http's
+// HTTP/2, gzip) delivers the whole session trace to Jaeger's OTLP/gRPC
+// receiver (the Collector's, on grpc-go).
+func TestJaegerOverOTLPGRPC(t *testing.T) {
+	j := startJaeger(t)
+	target := "http://" + j.otlpGRPC
+	res := runAgentops(t, withStore(t, "OTEL_SERVICE_NAME=jaeger-e2e-agent"), []string{"-e", "otlpgrpc=" + target}, testagentBin, "-llm", "3", "-tools", "2", "-spans", "40")
+	if res.exitCode != 0 {
+		t.Fatalf("exit %d\n%s", res.exitCode, res.stderr)
+	}
+	s := res.session
+	e := export(t, s, "otlpgrpc", target)
+	if e.Sent != s.SpansReceived+1 || e.Undelivered() {
+		t.Fatalf("export %+v, want %d spans sent\n%s", e.ExportCounts, s.SpansReceived+1, res.stderr)
+	}
+	spans := flatten(j.trace(t, s.TraceID))
+	t.Logf("Jaeger has %d spans in trace %s over OTLP/gRPC (session received %d, plus its own)", len(spans), s.TraceID, s.SpansReceived)
+	if len(spans) != int(s.SpansReceived)+1 {
+		t.Fatalf("Jaeger has %d spans of the trace, want %d", len(spans), s.SpansReceived+1)
 	}
 }
