@@ -47,10 +47,12 @@ type grpcTarget struct {
 
 // newGRPCTarget makes the client of target: http:// is HTTP/2 over
 // cleartext with prior knowledge (no HTTP/1, no upgrade), https:// is TLS
-// with ALPN h2 and the system roots unless tlsConf says otherwise.
+// with ALPN h2 (a server that does not pick h2 is refused, as grpc-go
+// refuses it) and the system roots unless tlsConf says otherwise.
 func newGRPCTarget(u *url.URL, tlsConf *tls.Config) *grpcTarget {
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	t := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:         dialer.DialContext,
 		TLSHandshakeTimeout: 10 * time.Second,
 		IdleConnTimeout:     90 * time.Second,
 		// gRPC compresses messages, not the HTTP body.
@@ -59,13 +61,25 @@ func newGRPCTarget(u *url.URL, tlsConf *tls.Config) *grpcTarget {
 	var p http.Protocols
 	if u.Scheme == "https" {
 		p.SetHTTP2(true)
+		conf := &tls.Config{MinVersion: tls.VersionTLS12}
+		if tlsConf != nil {
+			conf = tlsConf.Clone()
+		}
+		conf.NextProtos = []string{"h2"}
+		t.TLSClientConfig = conf
 		// As grpc-go does: a proxy from HTTPS_PROXY is tunnelled
 		// through with CONNECT; loopback never goes through one.
 		t.Proxy = http.ProxyFromEnvironment
-		if tlsConf != nil {
-			t.TLSClientConfig = tlsConf.Clone()
-		} else {
-			t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		t.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&tls.Dialer{NetDialer: dialer, Config: conf}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			if c.(*tls.Conn).ConnectionState().NegotiatedProtocol != "h2" {
+				c.Close()
+				return nil, fmt.Errorf("%s does not speak HTTP/2 over TLS (ALPN h2): is it a gRPC server?", addr)
+			}
+			return c, nil
 		}
 	} else {
 		p.SetUnencryptedHTTP2(true)

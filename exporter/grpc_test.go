@@ -587,6 +587,34 @@ func TestGRPCOverTLS(t *testing.T) {
 	})
 }
 
+// TestGRPCOverTLSNeedsH2: a TLS server that does not pick h2 (an HTTP/1
+// one that knows no ALPN) is not spoken to: UNAVAILABLE, retryable, as
+// grpc-go said.
+func TestGRPCOverTLSNeedsH2(t *testing.T) {
+	cert, pool := testCert(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reached atomic.Int32
+	srv := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached.Add(1) })}
+	go func() { _ = srv.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})) }()
+	defer srv.Close()
+	o, err := NewOTLPGRPC("https://"+ln.Addr().String(), Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Shutdown(context.Background())
+	o.grpcTLS = &tls.Config{RootCAs: pool}
+	err = o.ExportTraces(context.Background(), sampleTraces())
+	if err == nil || IsPermanent(err) || !strings.Contains(err.Error(), "gRPC Unavailable") || !strings.Contains(err.Error(), "ALPN h2") {
+		t.Errorf("export to an HTTP/1 TLS server: %v, want a retryable gRPC Unavailable saying it lacks h2", err)
+	}
+	if reached.Load() != 0 {
+		t.Error("an HTTP/1 request reached the server")
+	}
+}
+
 // TestGRPCRetryInfoThroughTheSender: the pipeline waits as RetryInfo says
 // and delivers on the next attempt.
 func TestGRPCRetryInfoThroughTheSender(t *testing.T) {
