@@ -49,20 +49,22 @@ type grpcGo struct {
 	md       []metadata.MD
 	encoding []string // the grpc-encoding of each call
 	deadline []bool   // whether each call had a deadline (grpc-timeout)
+	// discard keeps nothing of the calls (benchmarks).
+	discard bool
 	// answer, when set, answers each call (after it is recorded).
 	answer func(ctx context.Context) (rejected int64, msg string, err error)
 }
 
 // startGRPCGo starts a grpc-go server of the three OTLP services, over TLS
 // when creds says so.
-func startGRPCGo(t *testing.T, creds credentials.TransportCredentials) *grpcGo {
+func startGRPCGo(t testing.TB, creds credentials.TransportCredentials) *grpcGo {
 	t.Helper()
 	return startGRPCGoServices(t, creds, true)
 }
 
 // startGRPCGoServices is startGRPCGo, the logs service left out (it
 // answers UNIMPLEMENTED) unless logs.
-func startGRPCGoServices(t *testing.T, creds credentials.TransportCredentials, logs bool) *grpcGo {
+func startGRPCGoServices(t testing.TB, creds credentials.TransportCredentials, logs bool) *grpcGo {
 	t.Helper()
 	g := &grpcGo{}
 	sopts := []grpc.ServerOption{grpc.StatsHandler(grpcGoStats{g})}
@@ -90,9 +92,11 @@ func (g *grpcGo) record(ctx context.Context, add func()) (int64, string, error) 
 	md, _ := metadata.FromIncomingContext(ctx)
 	_, hasDeadline := ctx.Deadline()
 	g.mu.Lock()
-	add()
-	g.md = append(g.md, md)
-	g.deadline = append(g.deadline, hasDeadline)
+	if !g.discard {
+		add()
+		g.md = append(g.md, md)
+		g.deadline = append(g.deadline, hasDeadline)
+	}
 	answer := g.answer
 	g.mu.Unlock()
 	if answer == nil {
@@ -155,8 +159,11 @@ func (s grpcGoStats) HandleConn(_ context.Context, st stats.ConnStats) {
 func (s grpcGoStats) HandleRPC(_ context.Context, st stats.RPCStats) {
 	if h, ok := st.(*stats.InHeader); ok {
 		s.g.mu.Lock()
+		defer s.g.mu.Unlock()
+		if s.g.discard {
+			return
+		}
 		s.g.encoding = append(s.g.encoding, h.Compression)
-		s.g.mu.Unlock()
 	}
 }
 
