@@ -175,12 +175,16 @@ func (o *OTLP) ExportTraces(ctx context.Context, td ptrace.Traces) error {
 	if e == nil {
 		return nil
 	}
-	return o.export(ctx, e, Traces, func(json bool) ([]byte, error) {
-		if json {
-			return (&ptrace.JSONMarshaler{}).MarshalTraces(td)
-		}
-		return (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
-	})
+	return o.export(ctx, e, Traces, func(json bool) ([]byte, error) { return encodeTraces(td, json) })
+}
+
+// encodeTraces is the body of an export request of td: OTLP JSON or
+// protobuf.
+func encodeTraces(td ptrace.Traces, json bool) ([]byte, error) {
+	if json {
+		return (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	}
+	return (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
 }
 
 // ExportLogs sends ld.
@@ -189,12 +193,16 @@ func (o *OTLP) ExportLogs(ctx context.Context, ld plog.Logs) error {
 	if e == nil {
 		return nil
 	}
-	return o.export(ctx, e, Logs, func(json bool) ([]byte, error) {
-		if json {
-			return (&plog.JSONMarshaler{}).MarshalLogs(ld)
-		}
-		return (&plog.ProtoMarshaler{}).MarshalLogs(ld)
-	})
+	return o.export(ctx, e, Logs, func(json bool) ([]byte, error) { return encodeLogs(ld, json) })
+}
+
+// encodeLogs is the body of an export request of ld: OTLP JSON or
+// protobuf.
+func encodeLogs(ld plog.Logs, json bool) ([]byte, error) {
+	if json {
+		return (&plog.JSONMarshaler{}).MarshalLogs(ld)
+	}
+	return (&plog.ProtoMarshaler{}).MarshalLogs(ld)
 }
 
 // ExportMetrics sends md.
@@ -203,12 +211,16 @@ func (o *OTLP) ExportMetrics(ctx context.Context, md pmetric.Metrics) error {
 	if e == nil {
 		return nil
 	}
-	return o.export(ctx, e, Metrics, func(json bool) ([]byte, error) {
-		if json {
-			return (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
-		}
-		return (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
-	})
+	return o.export(ctx, e, Metrics, func(json bool) ([]byte, error) { return encodeMetrics(md, json) })
+}
+
+// encodeMetrics is the body of an export request of md: OTLP JSON or
+// protobuf.
+func encodeMetrics(md pmetric.Metrics, json bool) ([]byte, error) {
+	if json {
+		return (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
+	}
+	return (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
 }
 
 // export encodes one batch as e wants it and sends it.
