@@ -313,6 +313,12 @@ func runRun(ctx context.Context, opts *Options) error {
 			fmt.Fprintln(opts.IO.ErrOut, "agentops: warning:", w)
 		}
 	}
+	// From here on the work of the first child start and of catching
+	// signals is done in the background, while the session starts.
+	guard := guardSignals(opts.IO.ErrOut)
+	defer guard.stop()
+	warmed := runner.Warm()
+	defer warmed()
 	prices := newestPrices()
 	if opts.PricesPath != "" {
 		user, err := pricing.LoadFile(opts.PricesPath)
@@ -367,8 +373,9 @@ func runRun(ctx context.Context, opts *Options) error {
 		sopts.BudgetNotify = budgetNotice(opts.IO.ErrOut, opts.KillAfter)
 	}
 	rs.wire(&sopts, pipe)
-	if rs != nil {
-		sopts.BeforeChild = rs.wait
+	sopts.BeforeChild = func() {
+		guard.wait()
+		rs.wait()
 	}
 	if os.Getenv("GOGC") == "" {
 		// Not from the start: the heap a session starts with is small
@@ -390,8 +397,6 @@ func runRun(ctx context.Context, opts *Options) error {
 		rs.wait()
 	}
 	pipe.keepUnsent(opts, s.ID(), rs)
-	guard := guardSignals(opts.IO.ErrOut)
-	defer guard.stop()
 	// Parse the price table while the child runs rather than when its
 	// summary is due (milliseconds); not at all for a child that is done
 	// in a moment.
