@@ -126,7 +126,8 @@ func (w *Writer) Begin(m Meta) error {
 // ends, with people waiting for agentops to exit, no file is created: a
 // creation is tens of microseconds on an idle disk and was half a
 // millisecond each on a busy one. It also builds encoding/json's encoder
-// of the record, which Finish would otherwise build. Call it in the
+// of an event, which Finish would otherwise build (the record itself is
+// written without reflection: record.Session.MarshalJSON). Call it in the
 // background while the child runs; a failure here is met again, and kept,
 // when the file is first written. A session that dies leaves an empty
 // .session.json.*.tmp that readers ignore.
