@@ -1,12 +1,11 @@
 package receiver
 
 import (
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-	spb "google.golang.org/genproto/googleapis/rpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 const (
@@ -19,39 +18,63 @@ const (
 // "OTLP/HTTP Response").
 type encoder interface {
 	contentType() string
-	unmarshalTraces(req ptraceotlp.ExportRequest, body []byte) error
-	unmarshalLogs(req plogotlp.ExportRequest, body []byte) error
-	unmarshalMetrics(req pmetricotlp.ExportRequest, body []byte) error
-	marshalTracesResponse(resp ptraceotlp.ExportResponse) ([]byte, error)
-	marshalLogsResponse(resp plogotlp.ExportResponse) ([]byte, error)
-	marshalMetricsResponse(resp pmetricotlp.ExportResponse) ([]byte, error)
-	marshalStatus(st *spb.Status) ([]byte, error)
+	unmarshalTraces(body []byte) (ptrace.Traces, error)
+	unmarshalLogs(body []byte) (plog.Logs, error)
+	unmarshalMetrics(body []byte) (pmetric.Metrics, error)
+	// marshalResponse is an Export*ServiceResponse holding p;
+	// rejectedName is its JSON name for rejected_*.
+	marshalResponse(p otlpwire.Partial, rejectedName string) []byte
+	marshalStatus(st otlpwire.Status) []byte
 }
 
-// protoEncoder is binary protobuf, decoded by the official generated types
-// behind pdata.
+// protoEncoder is binary protobuf, decoded by pdata. An
+// Export*ServiceRequest has the wire form of pdata's TracesData (LogsData,
+// MetricsData), so pdata's ProtoUnmarshalers read it, once the scope
+// lists of an old OTLP are moved where pdata's request types move them
+// (migrateDeprecated).
 type protoEncoder struct{}
 
-func (protoEncoder) contentType() string { return contentTypeProto }
-func (protoEncoder) unmarshalTraces(req ptraceotlp.ExportRequest, b []byte) error {
-	return req.UnmarshalProto(b)
+func (protoEncoder) contentType() string                             { return contentTypeProto }
+func (protoEncoder) unmarshalTraces(b []byte) (ptrace.Traces, error) { return unmarshalTracesProto(b) }
+func (protoEncoder) unmarshalLogs(b []byte) (plog.Logs, error)       { return unmarshalLogsProto(b) }
+func (protoEncoder) unmarshalMetrics(b []byte) (pmetric.Metrics, error) {
+	return unmarshalMetricsProto(b)
 }
-func (protoEncoder) unmarshalLogs(req plogotlp.ExportRequest, b []byte) error {
-	return req.UnmarshalProto(b)
+func (protoEncoder) marshalResponse(p otlpwire.Partial, _ string) []byte { return p.AppendProto(nil) }
+func (protoEncoder) marshalStatus(st otlpwire.Status) []byte             { return st.AppendProto(nil) }
+
+// unmarshalTracesProto decodes an ExportTraceServiceRequest (or TracesData)
+// as ptraceotlp.ExportRequest.UnmarshalProto does.
+func unmarshalTracesProto(b []byte) (ptrace.Traces, error) {
+	return unmarshalProto(b, (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces)
 }
-func (protoEncoder) unmarshalMetrics(req pmetricotlp.ExportRequest, b []byte) error {
-	return req.UnmarshalProto(b)
+
+// unmarshalLogsProto decodes an ExportLogsServiceRequest as
+// plogotlp.ExportRequest.UnmarshalProto does.
+func unmarshalLogsProto(b []byte) (plog.Logs, error) {
+	return unmarshalProto(b, (&plog.ProtoUnmarshaler{}).UnmarshalLogs)
 }
-func (protoEncoder) marshalTracesResponse(r ptraceotlp.ExportResponse) ([]byte, error) {
-	return r.MarshalProto()
+
+// unmarshalMetricsProto decodes an ExportMetricsServiceRequest as
+// pmetricotlp.ExportRequest.UnmarshalProto does.
+func unmarshalMetricsProto(b []byte) (pmetric.Metrics, error) {
+	return unmarshalProto(b, (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics)
 }
-func (protoEncoder) marshalLogsResponse(r plogotlp.ExportResponse) ([]byte, error) {
-	return r.MarshalProto()
+
+// unmarshalProto decodes b with a pdata ProtoUnmarshaler after
+// migrateDeprecated, and refuses it, as pdata's request types do, when
+// the deprecated lists it dropped do not decode.
+func unmarshalProto[T any](b []byte, unmarshal func([]byte) (T, error)) (T, error) {
+	migrated, dropped := migrateDeprecated(b)
+	batch, err := unmarshal(migrated)
+	if err == nil && dropped != nil {
+		if _, derr := unmarshal(dropped); derr != nil {
+			var zero T
+			return zero, derr
+		}
+	}
+	return batch, err
 }
-func (protoEncoder) marshalMetricsResponse(r pmetricotlp.ExportResponse) ([]byte, error) {
-	return r.MarshalProto()
-}
-func (protoEncoder) marshalStatus(st *spb.Status) ([]byte, error) { return proto.Marshal(st) }
 
 // jsonEncoder is OTLP JSON: pdata's decoder follows the OTLP JSON mapping
 // (hex trace and span ids, integer enums, int64 as strings), which plain
@@ -59,31 +82,28 @@ func (protoEncoder) marshalStatus(st *spb.Status) ([]byte, error) { return proto
 type jsonEncoder struct{}
 
 func (jsonEncoder) contentType() string { return contentTypeJSON }
-func (jsonEncoder) unmarshalTraces(req ptraceotlp.ExportRequest, b []byte) error {
+func (jsonEncoder) unmarshalTraces(b []byte) (ptrace.Traces, error) {
 	if jsonTooDeep(b, maxJSONDepth) {
-		return errTooDeep
+		return ptrace.Traces{}, errTooDeep
 	}
-	return req.UnmarshalJSON(b)
+	var u ptrace.JSONUnmarshaler
+	return u.UnmarshalTraces(b)
 }
-func (jsonEncoder) unmarshalLogs(req plogotlp.ExportRequest, b []byte) error {
+func (jsonEncoder) unmarshalLogs(b []byte) (plog.Logs, error) {
 	if jsonTooDeep(b, maxJSONDepth) {
-		return errTooDeep
+		return plog.Logs{}, errTooDeep
 	}
-	return req.UnmarshalJSON(b)
+	var u plog.JSONUnmarshaler
+	return u.UnmarshalLogs(b)
 }
-func (jsonEncoder) unmarshalMetrics(req pmetricotlp.ExportRequest, b []byte) error {
+func (jsonEncoder) unmarshalMetrics(b []byte) (pmetric.Metrics, error) {
 	if jsonTooDeep(b, maxJSONDepth) {
-		return errTooDeep
+		return pmetric.Metrics{}, errTooDeep
 	}
-	return req.UnmarshalJSON(b)
+	var u pmetric.JSONUnmarshaler
+	return u.UnmarshalMetrics(b)
 }
-func (jsonEncoder) marshalTracesResponse(r ptraceotlp.ExportResponse) ([]byte, error) {
-	return r.MarshalJSON()
+func (jsonEncoder) marshalResponse(p otlpwire.Partial, rejectedName string) []byte {
+	return p.AppendJSON(nil, rejectedName)
 }
-func (jsonEncoder) marshalLogsResponse(r plogotlp.ExportResponse) ([]byte, error) {
-	return r.MarshalJSON()
-}
-func (jsonEncoder) marshalMetricsResponse(r pmetricotlp.ExportResponse) ([]byte, error) {
-	return r.MarshalJSON()
-}
-func (jsonEncoder) marshalStatus(st *spb.Status) ([]byte, error) { return protojson.Marshal(st) }
+func (jsonEncoder) marshalStatus(st otlpwire.Status) []byte { return st.AppendJSON(nil) }

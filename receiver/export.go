@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-	"google.golang.org/grpc/codes"
+
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 // Errors a request can end with. statusOf maps them, and a Sink's errors,
@@ -30,19 +30,23 @@ const retryAfter = time.Second
 
 // statusOf maps an export error to its OTLP/HTTP status and gRPC code.
 // Anything not ours came from the Sink and is retryable (OTLP spec,
-// "Failures": 503 / UNAVAILABLE).
-func statusOf(err error) (int, codes.Code) {
+// "Failures": 503 / UNAVAILABLE). A gRPC status of its own (what grpc-go
+// answers for a malformed RPC) keeps its code.
+func statusOf(err error) (int, otlpwire.Code) {
+	var rpcErr *otlpwire.Error
 	switch {
 	case errors.Is(err, errDecode), errors.Is(err, errTooDeep):
-		return http.StatusBadRequest, codes.InvalidArgument
+		return http.StatusBadRequest, otlpwire.InvalidArgument
 	case errors.Is(err, errTooLarge):
-		return http.StatusRequestEntityTooLarge, codes.ResourceExhausted
+		return http.StatusRequestEntityTooLarge, otlpwire.ResourceExhausted
 	case errors.Is(err, errUnauthenticated):
-		return http.StatusUnauthorized, codes.Unauthenticated
+		return http.StatusUnauthorized, otlpwire.Unauthenticated
 	case errors.Is(err, errBusy):
-		return http.StatusServiceUnavailable, codes.Unavailable
+		return http.StatusServiceUnavailable, otlpwire.Unavailable
+	case errors.As(err, &rpcErr):
+		return http.StatusInternalServerError, rpcErr.Status.Code
 	}
-	return http.StatusServiceUnavailable, codes.Unavailable
+	return http.StatusServiceUnavailable, otlpwire.Unavailable
 }
 
 // exportTraces rejects the spans no backend can store and hands the rest to
@@ -51,14 +55,13 @@ func statusOf(err error) (int, codes.Code) {
 // is dropped and reported in partial_success, so the client does not retry
 // it, while the rest of the batch is kept. Ids of the wrong length never get
 // this far: the decoder refuses the whole request with 400.
-func (r *Receiver) exportTraces(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	resp := ptraceotlp.NewExportResponse()
-	td := req.Traces()
+func (r *Receiver) exportTraces(ctx context.Context, td ptrace.Traces) (otlpwire.Partial, error) {
+	var resp otlpwire.Partial
 	if err := tracesNesting(td); err != nil {
 		return resp, err
 	}
 	if n := dropInvalidSpans(td); n > 0 {
-		rejected(resp, n)
+		resp = rejected(n)
 	}
 	if td.ResourceSpans().Len() == 0 {
 		return resp, nil
@@ -71,19 +74,19 @@ func (r *Receiver) exportTraces(ctx context.Context, req ptraceotlp.ExportReques
 
 // exportLogs hands log records to the sink. Log records need no trace
 // context, so none is rejected.
-func (r *Receiver) exportLogs(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
-	if err := logsNesting(req.Logs()); err != nil {
-		return plogotlp.NewExportResponse(), err
+func (r *Receiver) exportLogs(ctx context.Context, ld plog.Logs) (otlpwire.Partial, error) {
+	if err := logsNesting(ld); err != nil {
+		return otlpwire.Partial{}, err
 	}
-	return plogotlp.NewExportResponse(), r.sink.ConsumeLogs(ctx, req.Logs())
+	return otlpwire.Partial{}, r.sink.ConsumeLogs(ctx, ld)
 }
 
 // exportMetrics hands metrics to the sink.
-func (r *Receiver) exportMetrics(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
-	if err := metricsNesting(req.Metrics()); err != nil {
-		return pmetricotlp.NewExportResponse(), err
+func (r *Receiver) exportMetrics(ctx context.Context, md pmetric.Metrics) (otlpwire.Partial, error) {
+	if err := metricsNesting(md); err != nil {
+		return otlpwire.Partial{}, err
 	}
-	return pmetricotlp.NewExportResponse(), r.sink.ConsumeMetrics(ctx, req.Metrics())
+	return otlpwire.Partial{}, r.sink.ConsumeMetrics(ctx, md)
 }
 
 // dropInvalidSpans removes spans with an empty trace or span id and returns

@@ -5,165 +5,200 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	_ "google.golang.org/grpc/encoding/gzip" // gzip-compressed OTLP/gRPC (OTEL_EXPORTER_OTLP_COMPRESSION=gzip)
-	"google.golang.org/grpc/stats"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/durationpb"
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
-// newGRPCServer returns the gRPC server for OTLP/gRPC, served through
-// ServeHTTP on the receiver's port. Its message limit applies after
-// decompression, like the HTTP body limit, and an oversized message gets
-// RESOURCE_EXHAUSTED from gRPC itself.
-func (r *Receiver) newGRPCServer() *grpc.Server {
-	limit := int(min(r.cfg.MaxBodyBytes, int64(^uint32(0)>>1)))
-	s := grpc.NewServer(
-		grpc.MaxRecvMsgSize(limit),
-		grpc.StatsHandler(grpcRefusals{r}),
-		// Shutdown's Stop then waits for every RPC's end to be counted.
-		grpc.WaitForHandlers(true),
-		grpc.UnknownServiceHandler(func(any, grpc.ServerStream) error {
-			return status.Error(codes.Unimplemented, "unknown service: OTLP/gRPC has the TraceService, LogsService and MetricsService of opentelemetry.proto.collector.*.v1")
-		}),
-	)
-	ptraceotlp.RegisterGRPCServer(s, &tracesService{r: r})
-	plogotlp.RegisterGRPCServer(s, &logsService{r: r})
-	pmetricotlp.RegisterGRPCServer(s, &metricsService{r: r})
-	return s
+// OTLP/gRPC is served by serveGRPC on net/http's HTTP/2, as gRPC over
+// HTTP/2 lays it out (grpc/grpc, doc/PROTOCOL-HTTP2.md): a POST to
+// /<service>/<method> with an application/grpc content type, one
+// length-prefixed message each way, and the status in trailers (or alone
+// in the headers when the RPC fails before an answer: "Trailers-Only").
+// Where grpc-go's server, which served it before, answers a malformed RPC
+// with a status of its own, serveGRPC answers with the same code and text.
+
+// grpcExport exports one request message and returns the response's
+// partial success.
+type grpcExport func(r *Receiver, ctx context.Context, msg []byte) (otlpwire.Partial, error)
+
+// grpcMethods are the Export methods of the three OTLP services
+// (opentelemetry.proto.collector.*.v1), by path.
+var grpcMethods = map[string]grpcExport{
+	"/opentelemetry.proto.collector.trace.v1.TraceService/Export": func(r *Receiver, ctx context.Context, msg []byte) (otlpwire.Partial, error) {
+		return r.tracesProto(ctx, msg, grpcUndecodable("traces"))
+	},
+	"/opentelemetry.proto.collector.logs.v1.LogsService/Export": func(r *Receiver, ctx context.Context, msg []byte) (otlpwire.Partial, error) {
+		ld, err := unmarshalLogsProto(msg)
+		if err != nil {
+			return otlpwire.Partial{}, grpcUndecodable("logs")(err)
+		}
+		return r.exportLogs(ctx, ld)
+	},
+	"/opentelemetry.proto.collector.metrics.v1.MetricsService/Export": func(r *Receiver, ctx context.Context, msg []byte) (otlpwire.Partial, error) {
+		md, err := unmarshalMetricsProto(msg)
+		if err != nil {
+			return otlpwire.Partial{}, grpcUndecodable("metrics")(err)
+		}
+		return r.exportMetrics(ctx, md)
+	},
 }
 
-// serveGRPC checks the bearer token before gRPC reads the message, so a
-// stranger cannot make the receiver decode anything, and reserves the
-// message's size from the in-flight budget (admitGRPC); a refusal is a
-// trailers-only response.
+// grpcUndecodable is the error of a message of signal pdata cannot
+// decode: INTERNAL, as grpc-go's codec answered (not retryable, which is
+// what matters to clients), but for one nested deeper than pdata
+// decodes, which gets the nesting limit's answer, as over OTLP/HTTP.
+func grpcUndecodable(signal string) func(error) error {
+	return func(err error) error {
+		if isTooDeep(decodeError(err)) {
+			return httpUndecodable(signal)(err)
+		}
+		return grpcErrorf(otlpwire.Internal, "grpc: failed to unmarshal the received message: %v", err)
+	}
+}
+
+// grpcErrorf is a gRPC status of the receiver's gRPC handling, such as
+// grpc-go's server answers with.
+func grpcErrorf(code otlpwire.Code, format string, args ...any) error {
+	return otlpwire.Status{Code: code, Message: fmt.Sprintf(format, args...)}.Err()
+}
+
+// serveGRPC serves one OTLP/gRPC RPC. It checks the bearer token before it
+// reads the message, so a stranger cannot make the receiver decode
+// anything, and reserves the message's size from the in-flight budget
+// (admitGRPC). Every RPC that does not end OK is counted as a refusal.
 func (r *Receiver) serveGRPC(w http.ResponseWriter, req *http.Request) {
 	if !r.authorized(req.Header.Get("Authorization")) {
-		r.writeGRPCStatus(w, fmt.Errorf("%w: send the OTEL_EXPORTER_OTLP_HEADERS this session injected", errUnauthenticated))
+		r.writeGRPCStatus(w, req, fmt.Errorf("%w: send the OTEL_EXPORTER_OTLP_HEADERS this session injected", errUnauthenticated))
 		return
 	}
 	admitted, err := r.admitGRPC(req)
 	if err != nil {
-		r.writeGRPCStatus(w, err)
+		r.writeGRPCStatus(w, req, err)
 		return
 	}
 	defer admitted.release()
-	// A client that hangs up right after sending (an agent exiting without
-	// waiting for the answer) cancels the request's context, and gRPC would
-	// then drop a message it has already received in full. Served without
-	// that cancellation, it reaches the Sink, as an OTLP/HTTP request does.
-	// ServeHTTP returns once the RPC has ended and gRPC has stopped reading.
-	req = req.WithContext(context.WithoutCancel(req.Context()))
-	req.Body = admitted.body
-	r.grpc.ServeHTTP(w, req)
-}
-
-// writeGRPCStatus answers a gRPC request that never reached gRPC with a
-// trailers-only response carrying err's status, and counts the refusal.
-func (r *Receiver) writeGRPCStatus(w http.ResponseWriter, err error) {
-	st := grpcStatus(err)
-	r.refused(refusalKey("gRPC "+st.Code().String(), err))
+	ctx, cancel, ok := grpcRequest(w, req)
+	if !ok {
+		return
+	}
+	defer cancel()
+	if enc := strings.TrimSpace(req.Header.Get("Grpc-Encoding")); enc != "" && enc != "identity" && !strings.EqualFold(enc, "gzip") {
+		r.writeGRPCStatus(w, req, grpcErrorf(otlpwire.Unimplemented, "grpc: Decompressor is not installed for grpc-encoding %q", enc))
+		return
+	}
+	export, ok := grpcMethods[req.URL.Path]
+	if !ok {
+		r.writeGRPCStatus(w, req, grpcErrorf(otlpwire.Unimplemented, "unknown service: OTLP/gRPC has the TraceService, LogsService and MetricsService of opentelemetry.proto.collector.*.v1"))
+		return
+	}
+	msg, err := admitted.message(r.cfg.MaxBodyBytes)
+	if err != nil {
+		r.writeGRPCStatus(w, req, err)
+		return
+	}
+	resp, err := export(r, ctx, msg)
+	if err != nil {
+		r.writeGRPCStatus(w, req, err)
+		return
+	}
 	h := w.Header()
-	h.Set("Content-Type", "application/grpc")
-	h.Set("Grpc-Status", strconv.Itoa(int(st.Code())))
-	h.Set("Grpc-Message", percentEncode(st.Message()))
-	if len(st.Proto().GetDetails()) > 0 {
-		if b, err := proto.Marshal(st.Proto()); err == nil {
-			h.Set("Grpc-Status-Details-Bin", base64.RawStdEncoding.EncodeToString(b))
-		}
-	}
+	h.Set("Content-Type", req.Header.Get("Content-Type"))
+	h.Add("Trailer", otlpwire.HeaderStatus)
+	h.Add("Trailer", otlpwire.HeaderMessage)
 	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(otlpwire.AppendFrame(nil, resp.AppendProto(nil), false))
+	// net/http sends the trailers when the handler returns, after the
+	// budget is released (deferred above).
+	otlpwire.Status{Code: otlpwire.OK}.Write(h)
 }
 
-// percentEncode encodes a Grpc-Message value as gRPC over HTTP/2 requires:
-// bytes outside printable ASCII, and '%', percent-encoded.
-func percentEncode(msg string) string {
-	var b strings.Builder
-	for i := 0; i < len(msg); i++ {
-		if c := msg[i]; c >= ' ' && c <= '~' && c != '%' {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
+// grpcRequest checks what grpc-go's HTTP handler transport checked before
+// serving an RPC, answering as it did with a plain HTTP error, and returns
+// the RPC's context. A client that hangs up right after sending (an agent
+// exiting without waiting for the answer) cancels the request's context,
+// which would drop a message received in full: the RPC's context is the
+// request's without that cancellation, and with the client's grpc-timeout
+// as its deadline.
+func grpcRequest(w http.ResponseWriter, req *http.Request) (context.Context, context.CancelFunc, bool) {
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, fmt.Sprintf("invalid gRPC request method %q", req.Method), http.StatusMethodNotAllowed)
+		return nil, nil, false
+	}
+	if ct := req.Header.Get("Content-Type"); !validGRPCContentType(ct) {
+		http.Error(w, fmt.Sprintf("invalid gRPC request content-type %q", ct), http.StatusUnsupportedMediaType)
+		return nil, nil, false
+	}
+	for k, vv := range req.Header {
+		if !strings.HasSuffix(strings.ToLower(k), "-bin") {
+			continue
+		}
+		for _, v := range vv {
+			if err := validBinHeader(v); err != nil {
+				http.Error(w, fmt.Sprintf("malformed binary metadata %q in header %q: %v", v, strings.ToLower(k), err), http.StatusBadRequest)
+				return nil, nil, false
+			}
 		}
 	}
-	return b.String()
+	ctx := context.WithoutCancel(req.Context())
+	if v := req.Header.Get("Grpc-Timeout"); v != "" {
+		d, err := otlpwire.ParseTimeout(v)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return nil, nil, false
+		}
+		ctx, cancel := context.WithTimeout(ctx, d)
+		return ctx, cancel, true
+	}
+	return ctx, func() {}, true
 }
 
-// grpcError turns an export error into a gRPC status.
-func grpcError(err error) error {
-	if err == nil {
-		return nil
+// validGRPCContentType: application/grpc, alone or with a subtype
+// ("+proto") or parameters (gRPC over HTTP/2, "Content-Type").
+func validGRPCContentType(ct string) bool {
+	rest, ok := strings.CutPrefix(strings.ToLower(ct), "application/grpc")
+	return ok && (rest == "" || rest[0] == '+' || rest[0] == ';')
+}
+
+// validBinHeader checks a -bin metadata value: base64, padded or not.
+func validBinHeader(v string) error {
+	var err error
+	if len(v)%4 == 0 {
+		_, err = base64.StdEncoding.DecodeString(v)
+	} else {
+		_, err = base64.RawStdEncoding.DecodeString(v)
 	}
-	return grpcStatus(err).Err()
+	return err
+}
+
+// writeGRPCStatus ends an RPC with err's status in a trailers-only
+// response, and counts the refusal.
+func (r *Receiver) writeGRPCStatus(w http.ResponseWriter, req *http.Request, err error) {
+	st := grpcStatus(err)
+	r.refused(refusalKey("gRPC "+st.Code.String(), err))
+	h := w.Header()
+	ct := req.Header.Get("Content-Type")
+	if !validGRPCContentType(ct) {
+		ct = "application/grpc"
+	}
+	h.Set("Content-Type", ct)
+	st.Write(h)
+	w.WriteHeader(http.StatusOK)
 }
 
 // grpcStatus is err's gRPC status (statusOf's code). A retryable one
 // carries RetryInfo, as OTLP asks of a server that cannot take more for
 // now (OTLP spec, "OTLP/gRPC Throttling"): the gRPC form of HTTP's
 // Retry-After.
-func grpcStatus(err error) *status.Status {
+func grpcStatus(err error) otlpwire.Status {
 	_, code := statusOf(err)
-	st := status.New(code, err.Error())
-	if code == codes.Unavailable {
-		if withRetry, derr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)}); derr == nil {
-			st = withRetry
-		}
+	st := otlpwire.StatusOf(err)
+	if st.Code != code {
+		st = otlpwire.Status{Code: code, Message: err.Error()}
+	}
+	if code == otlpwire.Unavailable {
+		st.Retry, st.RetryDelay = true, retryAfter
 	}
 	return st
 }
-
-type tracesService struct {
-	ptraceotlp.UnimplementedGRPCServer
-	r *Receiver
-}
-
-func (s tracesService) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	resp, err := s.r.exportTraces(ctx, req)
-	return resp, grpcError(err)
-}
-
-type logsService struct {
-	plogotlp.UnimplementedGRPCServer
-	r *Receiver
-}
-
-func (s logsService) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
-	resp, err := s.r.exportLogs(ctx, req)
-	return resp, grpcError(err)
-}
-
-type metricsService struct {
-	pmetricotlp.UnimplementedGRPCServer
-	r *Receiver
-}
-
-func (s metricsService) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
-	resp, err := s.r.exportMetrics(ctx, req)
-	return resp, grpcError(err)
-}
-
-// grpcRefusals counts the RPCs that ended in an error, including those gRPC
-// refused itself (undecodable or oversized messages) before our code ran.
-type grpcRefusals struct{ r *Receiver }
-
-func (g grpcRefusals) HandleRPC(_ context.Context, s stats.RPCStats) {
-	if end, ok := s.(*stats.End); ok && end.Error != nil {
-		key := "gRPC " + status.Code(end.Error).String()
-		if strings.Contains(status.Convert(end.Error).Message(), errTooDeep.Error()) {
-			key += " " + RefusedTooDeep
-		}
-		g.r.refused(key)
-	}
-}
-func (grpcRefusals) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context   { return ctx }
-func (grpcRefusals) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
-func (grpcRefusals) HandleConn(context.Context, stats.ConnStats)                       {}

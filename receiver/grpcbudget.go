@@ -8,15 +8,17 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 // grpcPrefixLen is the length of a gRPC message's prefix: a compressed
 // flag and a 4-byte big-endian length (gRPC over HTTP/2,
 // "Length-Prefixed-Message").
-const grpcPrefixLen = 5
+const grpcPrefixLen = otlpwire.PrefixLen
 
 // grpcAdmission is what a gRPC request holds of the in-flight budget, and
-// the body gRPC reads in place of the request's.
+// the body the handler reads in place of the request's.
 type grpcAdmission struct {
 	b    *budget
 	held int64 // bytes reserved
@@ -25,18 +27,19 @@ type grpcAdmission struct {
 	free int64
 	src  io.Reader
 	body io.ReadCloser
-	// inflated is the message inflated here, until gRPC has read it.
+	// inflated is the message inflated here; msg holds one read as it
+	// came. Both are the handler's until release.
 	inflated *bytes.Buffer
+	msg      *bytes.Buffer
 }
 
 // admitGRPC reads the prefix of a gRPC request's message and reserves the
-// message's size from the in-flight budget before gRPC reads any of it, as
+// message's size from the in-flight budget before any of it is read, as
 // readBody does for an OTLP/HTTP body: concurrent large exports over gRPC
 // are held to MaxInFlightBytes together, and beyond it refused with a
 // retryable UNAVAILABLE. A gzip-compressed message is inflated here,
-// reserving as it grows, and handed to gRPC uncompressed: gRPC would
-// otherwise inflate up to MaxBodyBytes per request outside the budget.
-// Call release once gRPC is done with the request.
+// reserving as it grows, and the body is then that message uncompressed.
+// Call release once the request is answered.
 func (r *Receiver) admitGRPC(req *http.Request) (*grpcAdmission, error) {
 	a := &grpcAdmission{b: &r.inflight}
 	a.src = readerFunc(a.readTail(req.Body))
@@ -44,8 +47,8 @@ func (r *Receiver) admitGRPC(req *http.Request) (*grpcAdmission, error) {
 	n, err := io.ReadFull(req.Body, prefix[:])
 	size := int64(binary.BigEndian.Uint32(prefix[1:]))
 	if err != nil || size > r.cfg.MaxBodyBytes {
-		// No whole prefix, or a message over the limit: gRPC answers it
-		// (RESOURCE_EXHAUSTED for the size) without reading it whole.
+		// No whole prefix, or a message over the limit: message answers
+		// it (RESOURCE_EXHAUSTED for the size) without reading it whole.
 		a.body = grpcBody{io.MultiReader(bytes.NewReader(prefix[:n]), a.src), req.Body}
 		return a, nil
 	}
@@ -55,7 +58,7 @@ func (r *Receiver) admitGRPC(req *http.Request) (*grpcAdmission, error) {
 	a.held, a.free = size, size
 	compressed := prefix[0]&1 == 1
 	if !compressed || !strings.EqualFold(strings.TrimSpace(req.Header.Get("Grpc-Encoding")), "gzip") {
-		// A compression other than gzip is gRPC's to refuse.
+		// A compression other than gzip is serveGRPC's to refuse.
 		a.body = grpcBody{io.MultiReader(bytes.NewReader(prefix[:]), a.src), req.Body}
 		return a, nil
 	}
@@ -116,8 +119,8 @@ func (a *grpcAdmission) inflate(size, limit int64) error {
 	return nil
 }
 
-// readInflated hands gRPC the inflated message, and lets go of it once
-// read: gRPC keeps its own copy.
+// readInflated reads the inflated message as the body, and lets go of it
+// once read.
 func (a *grpcAdmission) readInflated(p []byte) (int, error) {
 	n, err := a.inflated.Read(p)
 	if err == io.EOF {
@@ -125,6 +128,62 @@ func (a *grpcAdmission) readInflated(p []byte) (int, error) {
 		a.inflated = nil
 	}
 	return n, err
+}
+
+// message reads the RPC's one message, uncompressed, of at most limit
+// bytes, and the end of the stream after it. What is wrong with it gets
+// the status grpc-go's server gave, in its words: no message or a second
+// one (a unary RPC has one), a stream cut inside it, an unknown payload
+// format, a message over the limit, a compressed flag without an
+// encoding. A client that hangs up after sending a whole message is
+// served: the message is there.
+func (a *grpcAdmission) message(limit int64) ([]byte, error) {
+	var prefix [grpcPrefixLen]byte
+	if n, err := io.ReadFull(a.body, prefix[:]); err != nil {
+		if n == 0 && err == io.EOF {
+			return nil, grpcErrorf(otlpwire.Internal, "cardinality violation: received no request message from non-client-streaming RPC")
+		}
+		return nil, readError(err)
+	}
+	size, compressed, err := otlpwire.ParsePrefix(prefix, limit)
+	switch {
+	case errors.Is(err, otlpwire.ErrTooLarge):
+		return nil, grpcErrorf(otlpwire.ResourceExhausted, "grpc: received message larger than max (%d vs. %d)", binary.BigEndian.Uint32(prefix[1:]), limit)
+	case err != nil:
+		return nil, grpcErrorf(otlpwire.Internal, "grpc: received unexpected payload format %d", prefix[0])
+	case compressed:
+		// admitGRPC has inflated gzip; other encodings were refused.
+		return nil, grpcErrorf(otlpwire.Internal, "grpc: compressed flag set with identity or empty encoding")
+	}
+	var msg []byte
+	if a.inflated != nil {
+		msg = a.inflated.Bytes()
+	} else {
+		a.msg = bufferPool.Get().(*bytes.Buffer)
+		a.msg.Grow(int(size))
+		msg = a.msg.AvailableBuffer()[:size]
+		if _, err := io.ReadFull(a.body, msg); err != nil {
+			return nil, readError(err)
+		}
+	}
+	var more [1]byte
+	if n, err := io.ReadFull(a.src, more[:]); n > 0 || errors.Is(err, errBusy) {
+		return nil, grpcErrorf(otlpwire.Internal, "cardinality violation: received multiple request messages for non-client-streaming RPC")
+	}
+	return msg, nil
+}
+
+// readError is the status of a request body that could not be read: the
+// stream ended inside the message (INTERNAL, as in grpc-go), the budget
+// is full, or the connection failed (UNAVAILABLE).
+func readError(err error) error {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return grpcErrorf(otlpwire.Internal, "%v", io.ErrUnexpectedEOF)
+	case errors.Is(err, errBusy):
+		return err
+	}
+	return grpcErrorf(otlpwire.Unavailable, "%v", err)
 }
 
 // release gives back everything reserved.
@@ -135,6 +194,10 @@ func (a *grpcAdmission) release() {
 		putBuffer(a.inflated)
 		a.inflated = nil
 	}
+	if a.msg != nil {
+		putBuffer(a.msg)
+		a.msg = nil
+	}
 }
 
 func putBuffer(b *bytes.Buffer) {
@@ -144,8 +207,8 @@ func putBuffer(b *bytes.Buffer) {
 	}
 }
 
-// grpcBody is the body gRPC reads: the admitted message, then the rest of
-// the request's body, which it closes.
+// grpcBody is the body the handler reads: the admitted message, then the
+// rest of the request's body.
 type grpcBody struct {
 	io.Reader
 	io.Closer

@@ -26,6 +26,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 // holdSink holds every trace batch until released, telling the test
@@ -244,7 +246,7 @@ func FuzzGRPCAdmission(f *testing.F) {
 		}
 		a, err := r.admitGRPC(req)
 		if err != nil {
-			if c := grpcStatus(err).Code(); c != codes.InvalidArgument && c != codes.ResourceExhausted && c != codes.Unavailable {
+			if c := grpcStatus(err).Code; c != otlpwire.InvalidArgument && c != otlpwire.ResourceExhausted && c != otlpwire.Unavailable {
 				t.Fatalf("refused with %v: %v", c, err)
 			}
 			if used := inFlight(r); used != 0 {

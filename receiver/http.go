@@ -9,11 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-	spb "google.golang.org/genproto/googleapis/rpc/status"
-	"google.golang.org/grpc/codes"
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 // Paths of the OTLP/HTTP signals (OTLP spec, "OTLP/HTTP Request").
@@ -27,8 +23,8 @@ const (
 // encoded response.
 type signalFunc func(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error)
 
-// handler routes gRPC (HTTP/2 with an application/grpc content type) to the
-// gRPC server and everything else to the OTLP/HTTP handlers.
+// handler routes gRPC (HTTP/2 with an application/grpc content type) to
+// serveGRPC and everything else to the OTLP/HTTP handlers.
 func (r *Receiver) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(PathTraces, r.signalHandler(httpTraces))
@@ -102,45 +98,51 @@ func (r *Receiver) authorized(got string) bool {
 }
 
 func httpTraces(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
-	var resp ptraceotlp.ExportResponse
+	var resp otlpwire.Partial
 	var err error
 	if _, isProto := enc.(protoEncoder); isProto {
-		resp, err = r.httpTracesProto(req.Context(), body)
+		resp, err = r.tracesProto(req.Context(), body, httpUndecodable("traces"))
 	} else {
-		er := ptraceotlp.NewExportRequest()
-		if err := enc.unmarshalTraces(er, body); err != nil {
-			return nil, fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
+		td, derr := enc.unmarshalTraces(body)
+		if derr != nil {
+			return nil, httpUndecodable("traces")(derr)
 		}
-		resp, err = r.exportTraces(req.Context(), er)
+		resp, err = r.exportTraces(req.Context(), td)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return enc.marshalTracesResponse(resp)
+	return enc.marshalResponse(resp, otlpwire.RejectedSpans), nil
 }
 
 func httpLogs(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
-	er := plogotlp.NewExportRequest()
-	if err := enc.unmarshalLogs(er, body); err != nil {
-		return nil, fmt.Errorf("%w: logs: %w", errDecode, decodeError(err))
+	ld, err := enc.unmarshalLogs(body)
+	if err != nil {
+		return nil, httpUndecodable("logs")(err)
 	}
-	resp, err := r.exportLogs(req.Context(), er)
+	resp, err := r.exportLogs(req.Context(), ld)
 	if err != nil {
 		return nil, err
 	}
-	return enc.marshalLogsResponse(resp)
+	return enc.marshalResponse(resp, otlpwire.RejectedLogRecords), nil
 }
 
 func httpMetrics(r *Receiver, req *http.Request, enc encoder, body []byte) ([]byte, error) {
-	er := pmetricotlp.NewExportRequest()
-	if err := enc.unmarshalMetrics(er, body); err != nil {
-		return nil, fmt.Errorf("%w: metrics: %w", errDecode, decodeError(err))
+	md, err := enc.unmarshalMetrics(body)
+	if err != nil {
+		return nil, httpUndecodable("metrics")(err)
 	}
-	resp, err := r.exportMetrics(req.Context(), er)
+	resp, err := r.exportMetrics(req.Context(), md)
 	if err != nil {
 		return nil, err
 	}
-	return enc.marshalMetricsResponse(resp)
+	return enc.marshalResponse(resp, otlpwire.RejectedDataPoints), nil
+}
+
+// httpUndecodable is the error of an OTLP/HTTP request of signal the
+// decoder refused: 400.
+func httpUndecodable(signal string) func(error) error {
+	return func(err error) error { return fmt.Errorf("%w: %s: %w", errDecode, signal, decodeError(err)) }
 }
 
 // encoderFor picks the encoding from a Content-Type, tolerating parameters
@@ -184,14 +186,9 @@ func (r *Receiver) writeStatus(w http.ResponseWriter, enc encoder, httpStatus in
 // writeStatusCounted is writeStatus counting the refusal under key.
 func (r *Receiver) writeStatusCounted(w http.ResponseWriter, enc encoder, httpStatus int, msg, key string) {
 	r.refused(key)
-	// Decoder errors may quote the body; protojson refuses invalid UTF-8.
+	// Decoder errors may quote the body; a status message is UTF-8.
 	msg = strings.ToValidUTF8(msg, "\uFFFD")
-	st := &spb.Status{Code: int32(grpcCode(httpStatus)), Message: msg}
-	body, err := enc.marshalStatus(st)
-	if err != nil {
-		http.Error(w, msg, httpStatus)
-		return
-	}
+	body := enc.marshalStatus(otlpwire.Status{Code: grpcCode(httpStatus), Message: msg})
 	w.Header().Set("Content-Type", enc.contentType())
 	if httpStatus == http.StatusServiceUnavailable {
 		// Retryable: tell the client when (OTLP spec, "Throttling").
@@ -202,18 +199,18 @@ func (r *Receiver) writeStatusCounted(w http.ResponseWriter, enc encoder, httpSt
 }
 
 // grpcCode is the google.rpc.Status code carried in an HTTP error body.
-func grpcCode(httpStatus int) codes.Code {
+func grpcCode(httpStatus int) otlpwire.Code {
 	switch httpStatus {
 	case http.StatusBadRequest, http.StatusUnsupportedMediaType:
-		return codes.InvalidArgument
+		return otlpwire.InvalidArgument
 	case http.StatusUnauthorized:
-		return codes.Unauthenticated
+		return otlpwire.Unauthenticated
 	case http.StatusNotFound, http.StatusMethodNotAllowed:
-		return codes.Unimplemented
+		return otlpwire.Unimplemented
 	case http.StatusRequestEntityTooLarge:
-		return codes.ResourceExhausted
+		return otlpwire.ResourceExhausted
 	case http.StatusServiceUnavailable:
-		return codes.Unavailable
+		return otlpwire.Unavailable
 	}
-	return codes.Unknown
+	return otlpwire.Unknown
 }

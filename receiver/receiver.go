@@ -16,7 +16,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"google.golang.org/grpc"
 )
 
 // Sink consumes decoded telemetry. Implementations must be safe for
@@ -65,7 +64,6 @@ type Receiver struct {
 	sink Sink
 	ln   net.Listener
 	srv  *http.Server
-	grpc *grpc.Server
 
 	mu          sync.Mutex
 	inFlight    int       // requests being served
@@ -116,7 +114,6 @@ func (r *Receiver) Start(ctx context.Context) error {
 			return
 		}
 		r.ln = r.countAccepts(ln)
-		r.grpc = r.newGRPCServer()
 		// One port for every encoding: HTTP/1.1 carries OTLP/HTTP, and
 		// cleartext HTTP/2 with prior knowledge carries gRPC (and OTLP/HTTP
 		// from clients that choose h2c). Requests are told apart by
@@ -260,26 +257,14 @@ func (r *Receiver) Shutdown(ctx context.Context) error {
 		if r.srv == nil {
 			return
 		}
+		// Shutdown waits for the handlers of OTLP/HTTP requests and of
+		// gRPC streams alike (net/http's HTTP/2 counts a connection with
+		// streams in progress as active). Past the deadline, cut whatever
+		// is left: a Sink stuck in an export is left running rather than
+		// the session.
 		err = r.srv.Shutdown(ctx)
 		if err != nil {
-			// Deadline passed: cut whatever is left.
 			_ = r.srv.Close()
-		}
-		// gRPC streams served through ServeHTTP ended with the HTTP server;
-		// Stop waits for their handlers to finish (the last counting of
-		// refusals) and releases the gRPC server's resources. A Sink stuck
-		// past the deadline leaves it running rather than the session.
-		stopped := make(chan struct{})
-		go func() {
-			r.grpc.Stop()
-			close(stopped)
-		}()
-		select {
-		case <-stopped:
-		case <-ctx.Done():
-			if err == nil {
-				err = ctx.Err()
-			}
 		}
 		<-r.serveDone
 	})

@@ -7,9 +7,9 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 
 	"github.com/agentops-dev/agentops/events"
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 // Traces is a trace batch as received. An OTLP/HTTP protobuf request is
@@ -17,7 +17,8 @@ import (
 // pass) and decoded into pdata only when a consumer asks for it (PData): a
 // session that stores and exports nothing never builds pdata, which costs
 // about as much as everything else it does with a span. A batch that
-// arrived as JSON or over gRPC is the pdata it was decoded into.
+// arrived as JSON is the pdata it was decoded into. An OTLP/gRPC message
+// is read as an OTLP/HTTP protobuf body is.
 //
 // A Traces is valid only during the ConsumeTraceBatch call it is handed
 // to: its bytes and its events' slices are the receiver's, reused; what
@@ -96,19 +97,20 @@ func (t *Traces) PData() (ptrace.Traces, error) {
 	if t.decoded || t.err != nil {
 		return t.td, t.err
 	}
-	er := ptraceotlp.NewExportRequest()
-	if err := er.UnmarshalProto(t.body); err != nil {
+	td, err := unmarshalTracesProto(t.body)
+	if err != nil {
 		t.err = fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
 		return t.td, t.err
 	}
-	t.td, t.decoded = er.Traces(), true
+	t.td, t.decoded = td, true
 	if t.invalid > 0 {
 		dropInvalidSpans(t.td)
 	}
 	return t.td, nil
 }
 
-// Request is the batch's OTLP/HTTP protobuf request as received, when the
+// Request is the batch's OTLP/HTTP protobuf request (or OTLP/gRPC
+// message, the same ExportTraceServiceRequest) as received, when the
 // batch is that whole request read in place (no span of it rejected);
 // ok is false otherwise. The bytes are the receiver's reused buffer:
 // valid only during the ConsumeTraceBatch call.
@@ -157,15 +159,15 @@ func ReadTraces(body []byte) (*Traces, error) {
 		return t, nil
 	}
 	eventBufs.Put(buf)
-	er := ptraceotlp.NewExportRequest()
-	if err := er.UnmarshalProto(body); err != nil {
+	td, err := unmarshalTracesProto(body)
+	if err != nil {
 		return nil, fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
 	}
-	if err := tracesNesting(er.Traces()); err != nil {
+	if err := tracesNesting(td); err != nil {
 		return nil, err
 	}
-	dropInvalidSpans(er.Traces())
-	return TracesOf(er.Traces()), nil
+	dropInvalidSpans(td)
+	return TracesOf(td), nil
 }
 
 // readTraces reads a request in place, its events into buf; ok is false
@@ -179,20 +181,21 @@ func readTraces(body []byte, buf *eventBuf) (*Traces, events.ReadInfo, bool) {
 	return &Traces{body: body, invalid: info.Invalid(), evs: evs, spans: spans, haveEvents: true, buf: buf}, info, true
 }
 
-// httpTracesProto exports an OTLP/HTTP protobuf trace request. To a
-// TracesSink that needs no pdata it goes undecoded: the wire reader checks
-// it as pdata's decoder and the receiver's checks would (malformed, too
-// deep, invalid spans) and builds its events, and the sink takes them. A
-// request the wire reader refuses takes the pdata path, so that its
-// answer is the one it always was.
-func (r *Receiver) httpTracesProto(ctx context.Context, body []byte) (ptraceotlp.ExportResponse, error) {
+// tracesProto exports a protobuf trace request, OTLP/HTTP's body or
+// OTLP/gRPC's message. To a TracesSink that needs no pdata it goes
+// undecoded: the wire reader checks it as pdata's decoder and the
+// receiver's checks would (malformed, too deep, invalid spans) and builds
+// its events, and the sink takes them. A request the wire reader refuses
+// takes the pdata path, so that its answer is the one it always was:
+// undecodable is the protocol's error for what pdata cannot decode.
+func (r *Receiver) tracesProto(ctx context.Context, body []byte, undecodable func(error) error) (otlpwire.Partial, error) {
 	if s, ok := r.sink.(TracesSink); ok && !s.NeedsPData() {
 		buf := eventBufs.Get().(*eventBuf)
 		if t, info, ok := readTraces(body, buf); ok {
 			defer t.release()
-			resp := ptraceotlp.NewExportResponse()
+			var resp otlpwire.Partial
 			if n := info.Invalid(); n > 0 {
-				rejected(resp, n)
+				resp = rejected(n)
 			}
 			if info.Empty() {
 				return resp, nil
@@ -201,18 +204,16 @@ func (r *Receiver) httpTracesProto(ctx context.Context, body []byte) (ptraceotlp
 		}
 		eventBufs.Put(buf)
 	}
-	er := ptraceotlp.NewExportRequest()
-	if err := er.UnmarshalProto(body); err != nil {
-		return ptraceotlp.NewExportResponse(), fmt.Errorf("%w: traces: %w", errDecode, decodeError(err))
+	td, err := unmarshalTracesProto(body)
+	if err != nil {
+		return otlpwire.Partial{}, undecodable(err)
 	}
-	return r.exportTraces(ctx, er)
+	return r.exportTraces(ctx, td)
 }
 
-// rejected reports n invalid spans in resp's partial_success.
-func rejected(resp ptraceotlp.ExportResponse, n int) {
-	ps := resp.PartialSuccess()
-	ps.SetRejectedSpans(int64(n))
-	ps.SetErrorMessage(strconv.Itoa(n) + " span(s) with an empty trace id or span id rejected")
+// rejected is the partial_success reporting n invalid spans.
+func rejected(n int) otlpwire.Partial {
+	return otlpwire.Partial{Rejected: int64(n), Message: strconv.Itoa(n) + " span(s) with an empty trace id or span id rejected"}
 }
 
 // consumeTraces hands a decoded batch to the sink, as a Traces to a

@@ -15,11 +15,13 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
@@ -300,7 +302,7 @@ func TestReadStatus(t *testing.T) {
 		s.Write(h)
 		return h.Get(HeaderDetails)
 	}
-	padded := base64.StdEncoding.EncodeToString(Status{Code: Unavailable, Message: "m", Retry: true, RetryDelay: time.Second}.appendProto(nil))
+	padded := base64.StdEncoding.EncodeToString(Status{Code: Unavailable, Message: "m", Retry: true, RetryDelay: time.Second}.AppendProto(nil))
 	tests := []struct {
 		name    string
 		h       http.Header
@@ -322,6 +324,35 @@ func TestReadStatus(t *testing.T) {
 		got, ok, err := ReadStatus(tt.h)
 		if ok != tt.ok || (err != nil) != tt.err || (err == nil && got != tt.want) {
 			t.Errorf("%s: ReadStatus = %+v, %v, %v; want %+v, %v, error %v", tt.name, got, ok, err, tt.want, tt.ok, tt.err)
+		}
+	}
+}
+
+// TestStatusBodies: the OTLP/HTTP failure bodies are google.rpc.Status
+// as protobuf's own marshallers write it (JSON up to protojson's spaces).
+func TestStatusBodies(t *testing.T) {
+	for i, s := range statusCases {
+		if !utf8.ValidString(s.Message) {
+			continue // proto.Marshal refuses it; the receiver sends only valid UTF-8
+		}
+		want, err := proto.Marshal(grpcStatus(t, s).Proto())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.AppendProto(nil); !bytes.Equal(got, want) {
+			t.Errorf("case %d: AppendProto = %x, proto.Marshal %x", i, got, want)
+		}
+		s.Retry, s.RetryDelay = false, 0
+		var st spb.Status
+		if err := protojson.Unmarshal(s.AppendJSON(nil), &st); err != nil || uint32(st.Code) != uint32(s.Code) || st.Message != s.Message {
+			t.Errorf("case %d: AppendJSON = %s, protojson reads %v, %v", i, s.AppendJSON(nil), &st, err)
+		}
+		want, err = protojson.Marshal(grpcStatus(t, s).Proto())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.AppendJSON(nil); !bytes.Equal(got, bytes.ReplaceAll(want, []byte(", "), []byte(","))) && !bytes.Equal(got, want) {
+			t.Errorf("case %d: AppendJSON = %s, protojson writes %s", i, got, want)
 		}
 	}
 }

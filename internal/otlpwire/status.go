@@ -74,12 +74,14 @@ func (s Status) Write(h http.Header) {
 		h.Set(HeaderMessage, encodeMessage(s.Message))
 	}
 	if s.Retry {
-		h.Set(HeaderDetails, base64.RawStdEncoding.EncodeToString(s.appendProto(nil)))
+		h.Set(HeaderDetails, base64.RawStdEncoding.EncodeToString(s.AppendProto(nil)))
 	}
 }
 
-// appendProto appends s as a google.rpc.Status with its RetryInfo.
-func (s Status) appendProto(b []byte) []byte {
+// AppendProto appends s as a google.rpc.Status, with its RetryInfo when
+// Retry: the body of an OTLP/HTTP failure (OTLP spec, "Failures"), and
+// what grpc-status-details-bin carries.
+func (s Status) AppendProto(b []byte) []byte {
 	if s.Code != OK {
 		b = protowire.AppendTag(b, 1, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(int64(int32(s.Code))))
@@ -110,6 +112,27 @@ func (s Status) appendProto(b []byte) []byte {
 		b = protowire.AppendBytes(b, anyMsg)
 	}
 	return b
+}
+
+// AppendJSON appends s's code and message as a google.rpc.Status in
+// JSON ({"code":14,"message":"..."}, zero fields left out, as protojson
+// writes it but for its random spaces): the body of an OTLP/HTTP failure
+// in JSON. RetryInfo is not written: HTTP says when to retry with
+// Retry-After.
+func (s Status) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	if s.Code != OK {
+		b = append(b, `"code":`...)
+		b = strconv.AppendInt(b, int64(int32(s.Code)), 10)
+	}
+	if s.Message != "" {
+		if s.Code != OK {
+			b = append(b, ',')
+		}
+		b = append(b, `"message":`...)
+		b = AppendJSONString(b, s.Message)
+	}
+	return append(b, '}')
 }
 
 // ReadStatus reads the status of an RPC from h, the headers of a
