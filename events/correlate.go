@@ -105,7 +105,9 @@ func (r *Repeats) remember(e *Event, keys idSet) {
 		}
 		span := uint64(0)
 		if e.Source != "log" {
-			span = hexID(e.SpanID)
+			// key is hexID(SpanID) for a span's event, and needs no
+			// SpanID (see Window.retire).
+			span = e.key()
 		}
 		if i, found := r.find(k); found {
 			r.ids[r.slots[i]-1].span = span

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // keptEvent is an event kept for the record, packed into one string. A
@@ -23,10 +24,32 @@ type keptEvent struct {
 }
 
 // keptDict is the dictionary of the strings that recur in kept events:
-// strings of up to maxDictLen bytes, the first maxDictStrings met.
+// strings of up to maxDictLen bytes, the first maxDictStrings met. The
+// first is always "", which most events have in several fields: packed
+// without a lookup.
 type keptDict struct {
 	index map[string]uint64
 	strs  []string
+	// recent caches strings of strs by a hash of their length and ends:
+	// the words of a session are few, and a comparison costs less than
+	// a lookup in index.
+	recent [64]dictWord
+	// ids are the trace and parent ids last packed in binary, as hex: the
+	// spans of a trace come together, and those of a parent.
+	ids [3]packedID
+}
+
+// packedID is an id packed in binary, its hex and its bytes.
+type packedID struct {
+	hex [32]byte
+	raw [16]byte
+	n   int // bytes
+}
+
+// dictWord is a string of a keptDict and 1 + its number.
+type dictWord struct {
+	s string
+	n uint64
 }
 
 const (
@@ -48,12 +71,13 @@ const (
 	packedPropagated
 	packedTimes     // keptEvent.times holds the times
 	packedKeyOfSpan // spanKey is SpanID's own
+	packedLLMStart  // LLM.Time is Start, not packed again
 )
 
 // pack packs e, the dictionary d taking its recurring strings, using
-// scratch as working memory; it returns the packed event and scratch to
-// use again.
-func pack(e *Event, d *keptDict, scratch []byte) (keptEvent, []byte) {
+// scratch as working memory, into a's blocks (nil: a string of its own);
+// it returns the packed event and scratch to use again.
+func pack(e *Event, d *keptDict, scratch []byte, a *stringArena) (keptEvent, []byte) {
 	p := packer{b: scratch[:0], d: d}
 	var k keptEvent
 	var bits uint64
@@ -96,6 +120,9 @@ func pack(e *Event, d *keptDict, scratch []byte) (keptEvent, []byte) {
 	if e.spanKey == hexID(e.SpanID) {
 		bits |= packedKeyOfSpan
 	}
+	if bits&(packedLLM|packedTimes) == packedLLM && llmTime == e.Start {
+		bits |= packedLLMStart // as every span's call: see fill
+	}
 	p.uint(bits)
 	p.word(string(e.Kind), e.Name, e.Convention, e.Source)
 	p.id(e.TraceID, e.SpanID, e.ParentSpanID)
@@ -107,7 +134,7 @@ func pack(e *Event, d *keptDict, scratch []byte) (keptEvent, []byte) {
 		p.time(e.Start, e.End)
 	}
 	if l := e.LLM; l != nil {
-		if bits&packedTimes == 0 {
+		if bits&(packedTimes|packedLLMStart) == 0 {
 			p.time(l.Time)
 		}
 		p.word(l.Operation, l.Provider, l.Server, l.RequestModel, l.ResponseModel, l.CostSource, l.UsageMissing)
@@ -134,7 +161,11 @@ func pack(e *Event, d *keptDict, scratch []byte) (keptEvent, []byte) {
 		p.word(x.Type, x.Source)
 		p.str(x.Message, x.Stack, x.Output)
 	}
-	k.data = string(p.b)
+	if a != nil {
+		k.data = a.copy(unsafe.String(unsafe.SliceData(p.b), len(p.b)))
+	} else {
+		k.data = string(p.b)
+	}
 	return k, p.b
 }
 
@@ -153,7 +184,14 @@ func (k *keptEvent) hasLLM() bool {
 // unpack is the event k packs, with d the dictionary it was packed with;
 // its LLM part, if it has one, is *llm.
 func (k *keptEvent) unpack(d *keptDict, llm *LLM) Event {
-	u := unpacker{s: k.data, d: d}
+	return k.unpackIDs(d, llm, true)
+}
+
+// unpackIDs is unpack, but without ids the ids packed in binary (every id
+// read from OTLP) are left empty, and only the event's key is theirs: the
+// counting reads no id, and their hex is what unpacking costs most.
+func (k *keptEvent) unpackIDs(d *keptDict, llm *LLM, ids bool) Event {
+	u := unpacker{s: k.data, d: d, noIDs: !ids}
 	bits := u.uint()
 	var e Event
 	var kind string
@@ -161,9 +199,12 @@ func (k *keptEvent) unpack(d *keptDict, llm *LLM) Event {
 	e.Kind = Kind(kind)
 	u.id(&e.TraceID, &e.SpanID, &e.ParentSpanID)
 	u.str(&e.RequestID, &e.ResponseID, &e.ToolCallID, &e.SameAs)
-	if bits&packedKeyOfSpan != 0 {
+	switch {
+	case bits&packedKeyOfSpan != 0 && !ids && len(u.span) == 8:
+		e.spanKey = binary.BigEndian.Uint64([]byte(u.span))
+	case bits&packedKeyOfSpan != 0:
 		e.spanKey = hexID(e.SpanID)
-	} else {
+	default:
 		e.spanKey = u.uint()
 	}
 	var llmTime time.Time
@@ -175,9 +216,12 @@ func (k *keptEvent) unpack(d *keptDict, llm *LLM) Event {
 	if bits&packedLLM != 0 {
 		l := llm
 		*l = LLM{Wrapper: bits&packedWrapper != 0, Duplicate: bits&packedDuplicate != 0}
-		if k.times != nil {
+		switch {
+		case k.times != nil:
 			l.Time = llmTime
-		} else {
+		case bits&packedLLMStart != 0:
+			l.Time = e.Start
+		default:
 			u.time(&l.Time)
 		}
 		u.word(&l.Operation, &l.Provider, &l.Server, &l.RequestModel, &l.ResponseModel, &l.CostSource, &l.UsageMissing)
@@ -228,12 +272,22 @@ type packer struct {
 // word appends strings that recur: as 1 + their number in the dictionary,
 // else as 0 and the string.
 func (p *packer) word(ss ...string) {
+	if p.d.index == nil {
+		p.d.index = map[string]uint64{"": 0}
+		p.d.strs = append(p.d.strs, "")
+	}
 	for _, s := range ss {
+		if s == "" {
+			p.uint(1)
+			continue
+		}
+		recent := &p.d.recent[wordSlot(s)]
+		if recent.n != 0 && recent.s == s {
+			p.uint(recent.n)
+			continue
+		}
 		n, ok := p.d.index[s]
 		if !ok && len(s) <= maxDictLen && len(p.d.strs) < maxDictStrings {
-			if p.d.index == nil {
-				p.d.index = map[string]uint64{}
-			}
 			s = strings.Clone(s) // not the request's memory
 			n, ok = uint64(len(p.d.strs)), true
 			p.d.index[s] = n
@@ -241,6 +295,7 @@ func (p *packer) word(ss ...string) {
 		}
 		if ok {
 			p.uint(n + 1)
+			*recent = dictWord{p.d.strs[n], n + 1}
 		} else {
 			p.uint(0)
 			p.str(s)
@@ -248,15 +303,32 @@ func (p *packer) word(ss ...string) {
 	}
 }
 
+// wordSlot is where keptDict.recent keeps s, not empty: by its length
+// and its first and last bytes, which tell a session's words apart (its
+// models, its span names: "chat gpt-4o", "chat claude-sonnet-4-5").
+func wordSlot(s string) int {
+	h := uint(len(s))*0x9e37 ^ uint(s[0])<<7 ^ uint(s[len(s)-1]) ^ uint(s[len(s)/2])<<3
+	return int((h ^ h>>6) % uint(len(keptDict{}.recent)))
+}
+
 // id appends span and trace ids: in binary when they are the lower-case
 // hex of 8 or 16 bytes (every id read from OTLP), else as strings.
 func (p *packer) id(ss ...string) {
-	for _, s := range ss {
+	for k, s := range ss {
+		last := &p.d.ids[k%len(p.d.ids)]
+		if n := last.n; n > 0 && len(s) == 2*n && string(last.hex[:2*n]) == s {
+			p.uint(uint64(n) << 1)
+			p.b = append(p.b, last.raw[:n]...)
+			continue
+		}
 		var b [16]byte
-		if n := len(s) / 2; (n == 8 || n == 16) && len(s)%2 == 0 && lowerHex(s) {
-			_, _ = hex.Decode(b[:n], []byte(s))
+		if n := len(s) / 2; (n == 8 || n == 16) && len(s)%2 == 0 && decodeLowerHex(b[:n], s) {
 			p.uint(uint64(n) << 1)
 			p.b = append(p.b, b[:n]...)
+			if k != 1 { // a span's id is its own: never again
+				last.n, last.raw = n, b
+				copy(last.hex[:], s)
+			}
 			continue
 		}
 		p.b = binary.AppendUvarint(p.b, uint64(len(s))<<1|1)
@@ -264,13 +336,26 @@ func (p *packer) id(ss ...string) {
 	}
 }
 
-func lowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+// decodeLowerHex decodes s, the lower-case hex of len(dst) bytes, into
+// dst; false when s is not that (upper-case digits included: their hex
+// would not give s back).
+func decodeLowerHex(dst []byte, s string) bool {
+	s = s[:2*len(dst)]
+	for i := range dst {
+		hi, lo := lowerHexDigits[s[2*i]], lowerHexDigits[s[2*i+1]]
+		if hi == 0 || lo == 0 {
 			return false
 		}
+		dst[i] = (hi-1)<<4 | (lo - 1)
 	}
 	return true
+}
+
+// lowerHexDigits is 1 + the value of each lower-case hex digit, 0 for
+// every other byte.
+var lowerHexDigits = [256]byte{
+	'0': 1, '1': 2, '2': 3, '3': 4, '4': 5, '5': 6, '6': 7, '7': 8, '8': 9, '9': 10,
+	'a': 11, 'b': 12, 'c': 13, 'd': 14, 'e': 15, 'f': 16,
 }
 
 // time appends times that plainUTC holds true of.
@@ -302,6 +387,10 @@ type unpacker struct {
 	s string
 	i int
 	d *keptDict
+	// noIDs leaves the ids packed in binary out; span is then the span
+	// id's bytes.
+	noIDs bool
+	span  string
 }
 
 func (u *unpacker) word(ss ...*string) {
@@ -330,19 +419,22 @@ func (u *unpacker) id(ss ...*string) {
 		raw[k] = b
 		size += 2 * len(b)
 	}
+	if u.noIDs {
+		u.span = raw[1]
+		return
+	}
 	if size == 0 {
 		return
 	}
-	const digits = "0123456789abcdef"
-	var sb strings.Builder
-	sb.Grow(size)
-	for k := range ss {
-		for i := 0; i < len(raw[k]); i++ {
-			sb.WriteByte(digits[raw[k][i]>>4])
-			sb.WriteByte(digits[raw[k][i]&0xf])
-		}
+	var buf [2 * (16 + 8 + 8)]byte // the longest ids packed in binary
+	b := buf[:0]
+	if size > len(buf) {
+		b = make([]byte, 0, size)
 	}
-	all := sb.String()
+	for k := range ss {
+		b = hex.AppendEncode(b, unsafe.Slice(unsafe.StringData(raw[k]), len(raw[k])))
+	}
+	all := string(b)
 	for k, s := range ss {
 		if raw[k] != "" {
 			*s, all = all[:2*len(raw[k])], all[2*len(raw[k]):]

@@ -75,7 +75,7 @@ func TestKeptEventPacksEveryField(t *testing.T) {
 	var d keptDict
 	for name, e := range cases {
 		var k keptEvent
-		k, scratch = pack(&e, &d, scratch)
+		k, scratch = pack(&e, &d, scratch, nil)
 		if got := k.unpack(&d, new(LLM)); !reflect.DeepEqual(got, e) {
 			t.Errorf("%s: unpacked\n%+v\nwant\n%+v", name, got, e)
 		}
@@ -91,7 +91,7 @@ func TestKeptEventPackingEdges(t *testing.T) {
 	check := func(name string, e Event) {
 		t.Helper()
 		var k keptEvent
-		k, scratch = pack(&e, &d, scratch)
+		k, scratch = pack(&e, &d, scratch, nil)
 		if got := k.unpack(&d, new(LLM)); !reflect.DeepEqual(got, e) {
 			t.Fatalf("%s: unpacked\n%+v\nwant\n%+v", name, got, e)
 		}

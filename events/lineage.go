@@ -2,7 +2,6 @@ package events
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -130,14 +129,27 @@ func (l *Lineage) ancestorsOf(id uint64, f func(id uint64) bool) {
 
 func id64(id pcommon.SpanID) uint64 { return binary.BigEndian.Uint64(id[:]) }
 
-// hexID parses the hex form Event.SpanID uses; invalid ids become 0.
+// hexID parses the hex form Event.SpanID uses (either case, as
+// encoding/hex reads it); invalid ids become 0.
 func hexID(s string) uint64 {
-	var b [8]byte
 	if len(s) != 16 {
 		return 0
 	}
-	if _, err := hex.Decode(b[:], []byte(s)); err != nil {
-		return 0
+	var id uint64
+	for i := range 16 {
+		d := hexDigits[s[i]]
+		if d == 0 {
+			return 0
+		}
+		id = id<<4 | uint64(d-1)
 	}
-	return binary.BigEndian.Uint64(b[:])
+	return id
+}
+
+// hexDigits is 1 + the value of each hex digit, either case, 0 for every
+// other byte.
+var hexDigits = [256]byte{
+	'0': 1, '1': 2, '2': 3, '3': 4, '4': 5, '5': 6, '6': 7, '7': 8, '8': 9, '9': 10,
+	'a': 11, 'b': 12, 'c': 13, 'd': 14, 'e': 15, 'f': 16,
+	'A': 11, 'B': 12, 'C': 13, 'D': 14, 'E': 15, 'F': 16,
 }

@@ -31,10 +31,11 @@ func (w *Window) Spend() Spend {
 	}
 	w.mark()
 	for i := range w.evs {
-		e := &w.evs[i]
-		if !e.countedCall() {
+		if !w.evs[i].countedCall() {
 			continue
 		}
+		ev := w.unpack(&w.evs[i], &w.llm, false)
+		e := &ev
 		s.LLMCalls++
 		s.InputTokens += e.LLM.InputTokens
 		s.OutputTokens += e.LLM.OutputTokens

@@ -283,7 +283,7 @@ func markWrappers(evs []Event, lin *Lineage) {
 	for i := range evs {
 		w.addCall(&evs[i], lin)
 	}
-	w.markWrappers(evs, lin)
+	w.markWrappers(eventCalls(evs), lin)
 }
 
 func markPropagated(evs []Event, lin *Lineage) {

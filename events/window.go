@@ -9,7 +9,8 @@ import (
 // Defaults of Window.
 const (
 	// DefaultWindowSpans is how many spans' lineage a Window holds, and
-	// the events of those spans: some 6 MB when every span is an LLM call.
+	// the events of those spans, packed (see windowEvent): some 2 MB when
+	// every span is an LLM call.
 	// A span and the spans it wraps must arrive less than half of it
 	// apart (see Window): 4096 spans, where SDKs send a parent within a
 	// batch or two of its children. Finish applies the rules to a whole
@@ -48,10 +49,10 @@ type Window struct {
 	Decided func(Event)
 
 	lin Lineage
-	ids []uint64 // the window's spans, in arrival order
-	evs []Event  // the window's events, in arrival order
-	// keys are the id keys of evs, keys[i] those of evs[i].
-	keys []idSet
+	ids []uint64      // the window's spans, in arrival order
+	evs []windowEvent // the window's events, in arrival order, packed
+	// llm is the LLM part of the event being counted (see retire).
+	llm  LLM
 	corr correlator
 	// wrappers is what each span has below it, kept as spans arrive.
 	wrappers wrappers
@@ -65,9 +66,18 @@ type Window struct {
 	totals   Totals
 	repeats  Repeats // ids of the calls counted, for their later repeats
 	kept     []keptEvent
-	packBuf  []byte   // pack's working memory
-	dict     keptDict // the strings that recur in kept, for pack
-	omitted  int
+	packBuf  []byte // pack's working memory
+	// evBlocks and keptBlocks hold the packed events of evs and kept: an
+	// event is packed into a block shared with those packed after it, not
+	// an allocation of its own. evs are counted and forgotten in the
+	// order they were packed, so a block lives little longer than its
+	// events.
+	evBlocks, keptBlocks stringArena
+	dict                 keptDict // the strings that recur in kept and evs, for pack
+	omitted              int
+	// unpackAll applies the rules to the events unpacked, always (see
+	// mark): the tests compare the two.
+	unpackAll bool
 }
 
 // maxCycleRebuilds bounds the work parent cycles cost a session: past it,
@@ -89,7 +99,9 @@ func (w *Window) AddSpan(span, parent pcommon.SpanID) {
 		w.cycleRebuilds++
 		w.wrappers = wrappers{}
 		for i := range w.evs {
-			w.wrappers.addCall(&w.evs[i], &w.lin)
+			if x := &w.evs[i]; x.treeLLM() {
+				w.wrappers.addTreeCall(x.id, x.bits&wUsage != 0, &w.lin)
+			}
 		}
 	}
 	w.wrappers.addSpan(id, &w.lin)
@@ -113,14 +125,15 @@ func (w *Window) AddTraceSpan(trace pcommon.TraceID, span, parent pcommon.SpanID
 }
 
 // AddEvents records events, from spans already added or from log records.
+// The window keeps them packed (see windowEvent), holding none of their
+// memory.
 func (w *Window) AddEvents(evs ...Event) {
-	n := len(w.evs)
-	w.evs = append(w.evs, evs...)
-	for i := n; i < len(w.evs); i++ {
-		sanitize(&w.evs[i])
-		w.wrappers.addCall(&w.evs[i], &w.lin)
+	for i := range evs {
+		e := evs[i]
+		sanitize(&e)
+		w.wrappers.addCall(&e, &w.lin)
+		w.evs = append(w.evs, w.newWindowEvent(&e))
 	}
-	w.keys = appendIDKeys(w.keys, w.evs[n:])
 	w.slide()
 }
 
@@ -173,7 +186,7 @@ func (w *Window) Finish(known ...string) Result {
 			}
 			kept[i] = w.kept[i].unpack(&w.dict, l)
 		}
-		w.kept = nil
+		w.kept, w.keptBlocks = nil, stringArena{}
 	}
 	return Result{Totals: w.totals, Events: kept, Omitted: w.omitted, MissingParents: missing}
 }
@@ -182,9 +195,9 @@ func (w *Window) Finish(known ...string) Result {
 // more); the window starts them again empty if used after it.
 func (w *Window) release() {
 	cycles := w.lin.cycleSpans
-	w.lin, w.ids, w.evs, w.keys = Lineage{cycleSpans: cycles}, nil, nil, nil
+	w.lin, w.ids, w.evs, w.llm = Lineage{cycleSpans: cycles}, nil, nil, LLM{}
 	w.corr, w.wrappers, w.seen, w.repeats, w.awaiting = correlator{}, wrappers{}, recentSpans{}, Repeats{}, nil
-	w.packBuf = nil
+	w.packBuf, w.evBlocks = nil, stringArena{}
 }
 
 func (w *Window) slide() {
@@ -202,19 +215,23 @@ func (w *Window) retire(nIDs, nEvs int) {
 		keep = DefaultKeepEvents
 	}
 	for i := range w.evs[:nEvs] {
-		e := &w.evs[i]
+		x := &w.evs[i]
+		toKeep := keep < 0 || len(w.kept) < keep
+		// Counting reads no id: their hex is made only for those who do.
+		ev := w.unpack(x, &w.llm, toKeep || w.Decided != nil)
+		e := &ev
 		w.totals.addFinished(e, w.Pricer)
 		if w.Decided != nil {
 			w.Decided(*e)
 		}
-		w.repeats.remember(e, w.keys[i])
-		if keep < 0 || len(w.kept) < keep {
+		w.repeats.remember(e, x.keys)
+		if toKeep {
 			if len(w.kept) == cap(w.kept) && keep > 0 {
 				// Grown as append would, but never past what is kept.
 				w.kept = slices.Grow(w.kept, min(max(2*cap(w.kept), 256), keep)-len(w.kept))
 			}
 			var k keptEvent
-			k, w.packBuf = pack(e, &w.dict, w.packBuf)
+			k, w.packBuf = pack(e, &w.dict, w.packBuf, &w.keptBlocks)
 			w.kept = append(w.kept, k)
 		} else {
 			w.omitted++
@@ -237,7 +254,6 @@ func (w *Window) retire(nIDs, nEvs int) {
 	w.pruneWrappers()
 	w.ids = shift(w.ids, nIDs)
 	w.evs = shift(w.evs, nEvs)
-	w.keys = shift(w.keys, nEvs)
 }
 
 // pruneWrappers bounds what the window knows of parents that never arrived
@@ -259,13 +275,6 @@ func (w *Window) size() int {
 		return DefaultWindowSpans
 	}
 	return w.Spans
-}
-
-// mark applies the session-wide rules to the events the window holds.
-func (w *Window) mark() {
-	w.wrappers.markWrappers(w.evs, &w.lin)
-	markPropagated(w.evs, &w.lin)
-	markRepeats(w.evs, w.keys, &w.lin, &w.repeats, &w.corr)
 }
 
 // shift drops the first n elements of s in place, clearing the tail so the

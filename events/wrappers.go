@@ -31,15 +31,19 @@ func treeLLM(e *Event) bool {
 
 // addCall notes e, if it is an LLM event of the span tree.
 func (w *wrappers) addCall(e *Event, lin *Lineage) {
-	if !treeLLM(e) {
-		return
+	if treeLLM(e) {
+		w.addTreeCall(e.key(), e.LLM.reportsUsage(), lin)
 	}
-	id := e.key()
+}
+
+// addTreeCall notes the LLM event of span id of the tree, whose span
+// reports usage or not.
+func (w *wrappers) addTreeCall(id uint64, usage bool, lin *Lineage) {
 	if id == 0 {
 		return
 	}
 	own := ownLLM
-	if e.LLM.reportsUsage() {
+	if usage {
 		own |= ownUsage
 	}
 	if w.m == nil {
@@ -81,23 +85,51 @@ func (w *wrappers) propagate(id uint64, bits uint8, lin *Lineage) {
 // forget drops what is known of span id.
 func (w *wrappers) forget(id uint64) { delete(w.m, id) }
 
+// callList is what the wrapper rules read and mark of a list of events:
+// the Events of Finish (eventCalls), or the packed events of a Window.
+type callList interface {
+	len() int
+	// call is what the rules read of event i: whether it is an LLM event
+	// of the tree (see treeLLM) and, if it is, its span, whether it
+	// reports usage, and whether it is marked a wrapper.
+	call(i int) (tree bool, id uint64, usage, wrapper bool)
+	markWrapper(i int)
+	markDuplicate(i int)
+}
+
+// eventCalls is a callList of Events.
+type eventCalls []Event
+
+func (l eventCalls) len() int { return len(l) }
+
+func (l eventCalls) call(i int) (bool, uint64, bool, bool) {
+	e := &l[i]
+	if !treeLLM(e) {
+		return false, 0, false, false
+	}
+	return true, e.key(), e.LLM.reportsUsage(), e.LLM.Wrapper
+}
+
+func (l eventCalls) markWrapper(i int)   { l[i].LLM.Wrapper = true }
+func (l eventCalls) markDuplicate(i int) { l[i].LLM.Duplicate = true }
+
 // markWrappers applies the wrapper rules (see Finish) to evs, whose calls
 // w has noted.
-func (w *wrappers) markWrappers(evs []Event, lin *Lineage) {
+func (w *wrappers) markWrappers(evs callList, lin *Lineage) {
 	candidates := false
-	for i := range evs {
-		e := &evs[i]
-		if !treeLLM(e) {
+	for i := range evs.len() {
+		tree, id, usage, wrapper := evs.call(i)
+		if !tree {
 			continue
 		}
-		l := e.LLM
-		b := w.m[e.key()]
+		b := w.m[id]
 		// A wrapper repeats usage reported below it, or reports none
 		// itself and has the call below it.
-		if b&belowUsage != 0 || (!l.reportsUsage() && b&belowLLM != 0) {
-			l.Wrapper = true
+		if b&belowUsage != 0 || (!usage && b&belowLLM != 0) {
+			evs.markWrapper(i)
+			wrapper = true
 		}
-		candidates = candidates || (!l.Wrapper && !l.reportsUsage())
+		candidates = candidates || (!wrapper && !usage)
 	}
 	if !candidates {
 		return
@@ -106,21 +138,23 @@ func (w *wrappers) markWrappers(evs []Event, lin *Lineage) {
 	// (a provider span whose instrumentation missed a streamed response's
 	// usage, under a framework span that has it) repeats that call: the
 	// call is counted once, with the usage, never as a silent zero.
-	llm := map[uint64]*LLM{}
-	for i := range evs {
-		if treeLLM(&evs[i]) {
-			llm[evs[i].key()] = evs[i].LLM
+	llm := map[uint64]int{} // span → its (last) LLM event of the tree
+	for i := range evs.len() {
+		if tree, id, _, _ := evs.call(i); tree {
+			llm[id] = i
 		}
 	}
-	for i := range evs {
-		l := evs[i].LLM
-		if !treeLLM(&evs[i]) || l.Wrapper || l.reportsUsage() {
+	for i := range evs.len() {
+		tree, id, usage, wrapper := evs.call(i)
+		if !tree || wrapper || usage {
 			continue
 		}
-		lin.ancestorsOf(evs[i].key(), func(id uint64) bool {
-			if up, ok := llm[id]; ok && !up.Wrapper && up.reportsUsage() {
-				l.Duplicate = true
-				return false
+		lin.ancestorsOf(id, func(id uint64) bool {
+			if up, ok := llm[id]; ok {
+				if _, _, usage, wrapper := evs.call(up); !wrapper && usage {
+					evs.markDuplicate(i)
+					return false
+				}
 			}
 			return true
 		})
