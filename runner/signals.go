@@ -11,6 +11,16 @@ import (
 // forwarded are the signals passed on to the child instead of ending us.
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
 
+// Signals are the signals Run catches while the child runs: the forwarded
+// ones, SIGPIPE and SIGWINCH. A caller that catches them all for longer
+// (agentops run does, from its start to its end) makes Run's catching and
+// letting go of them free: otherwise each signal Run is the first to
+// catch, and the last to let go of, is a round trip to the runtime's
+// signal thread as the child starts and after it exits.
+func Signals() []os.Signal {
+	return append(append([]os.Signal(nil), forwarded...), syscall.SIGPIPE, syscall.SIGWINCH)
+}
+
 // terminating are the forwarded signals after which the child gets
 // KillAfter to exit before it is killed.
 func terminating(sig os.Signal) bool {

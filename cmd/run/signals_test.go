@@ -2,6 +2,10 @@ package run
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -85,4 +89,33 @@ func TestPostRunSignals(t *testing.T) {
 			t.Errorf("watchdog does not say why: %q", out.String())
 		}
 	})
+}
+
+// TestGuardCatchesTheRunnersSignals: from wait to stop the guard holds
+// every signal the runner catches, so that none ends agentops before the
+// child starts or after it exits (SIGUSR1 and SIGUSR2 would: their
+// default action is to terminate). A copy of the test binary sends them
+// to itself, with the guard and, to show that it would die, without.
+func TestGuardCatchesTheRunnersSignals(t *testing.T) {
+	if mode := os.Getenv("AGENTOPS_GUARD_HELPER"); mode != "" {
+		if mode == "guard" {
+			guardSignals(io.Discard).wait()
+		}
+		for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGHUP, syscall.SIGWINCH} {
+			_ = syscall.Kill(os.Getpid(), sig)
+		}
+		fmt.Println("survived")
+		os.Exit(0)
+	}
+	for mode, survives := range map[string]bool{"guard": true, "bare": false} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestGuardCatchesTheRunnersSignals$")
+		cmd.Env = append(os.Environ(), "AGENTOPS_GUARD_HELPER="+mode)
+		out, err := cmd.CombinedOutput()
+		if got := err == nil && strings.Contains(string(out), "survived"); got != survives {
+			t.Errorf("%s: survived %v, want %v (err %v, output %q)", mode, got, survives, err, out)
+		}
+	}
+	g := guardSignals(io.Discard)
+	g.stop()
+	<-g.released
 }
