@@ -649,3 +649,47 @@ func TestGRPCRetryInfoThroughTheSender(t *testing.T) {
 		t.Errorf("server got %d calls, want 2 (refused, then taken)", len(g.traces))
 	}
 }
+
+// TestGRPCConcurrentAndLargeExports: calls from many goroutines share the
+// target's client, and a batch of megabytes (past every HTTP/2 window)
+// goes through grpc-go's flow control whole.
+func TestGRPCConcurrentAndLargeExports(t *testing.T) {
+	g := startGRPCGo(t, nil)
+	o, err := NewOTLPGRPC("http://"+g.addr, Settings{Compression: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Shutdown(context.Background())
+	const senders, each = 8, 10
+	var wg sync.WaitGroup
+	for i := range senders {
+		wg.Go(func() {
+			for j := range each {
+				if err := o.ExportTraces(context.Background(), spansWithIDs((i*each+j)*10, 10)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	big := spansWithIDs(1_000_000, 20000)
+	ss := big.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	for i := range ss.Len() {
+		ss.At(i).Attributes().PutStr("gen_ai.prompt", strings.Repeat("p", 120))
+	}
+	if err := o.ExportTraces(context.Background(), big); err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	spans := 0
+	for _, td := range g.traces {
+		spans += td.SpanCount()
+	}
+	if len(g.traces) != senders*each+1 || spans != senders*each*10+20000 {
+		t.Errorf("server got %d batches, %d spans; want %d, %d", len(g.traces), spans, senders*each+1, senders*each*10+20000)
+	}
+	if last := g.traces[len(g.traces)-1]; !ptraceEqual(last, big) {
+		t.Error("the large batch arrived changed")
+	}
+}
