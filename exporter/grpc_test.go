@@ -41,14 +41,16 @@ type grpcGo struct {
 	srv  *grpc.Server
 	addr string
 
-	mu       sync.Mutex
-	conns    int // connections grpc-go accepted
-	traces   []ptrace.Traces
-	logs     []plog.Logs
-	metrics  []pmetric.Metrics
-	md       []metadata.MD
-	encoding []string // the grpc-encoding of each call
-	deadline []bool   // whether each call had a deadline (grpc-timeout)
+	mu    sync.Mutex
+	conns int // connections grpc-go accepted
+	// connEnded gets a value as each connection ends.
+	connEnded chan struct{}
+	traces    []ptrace.Traces
+	logs      []plog.Logs
+	metrics   []pmetric.Metrics
+	md        []metadata.MD
+	encoding  []string // the grpc-encoding of each call
+	deadline  []bool   // whether each call had a deadline (grpc-timeout)
 	// discard keeps nothing of the calls (benchmarks).
 	discard bool
 	// answer, when set, answers each call (after it is recorded).
@@ -66,7 +68,7 @@ func startGRPCGo(t testing.TB, creds credentials.TransportCredentials) *grpcGo {
 // answers UNIMPLEMENTED) unless logs.
 func startGRPCGoServices(t testing.TB, creds credentials.TransportCredentials, logs bool) *grpcGo {
 	t.Helper()
-	g := &grpcGo{}
+	g := &grpcGo{connEnded: make(chan struct{}, 16)}
 	sopts := []grpc.ServerOption{grpc.StatsHandler(grpcGoStats{g})}
 	if creds != nil {
 		sopts = append(sopts, grpc.Creds(creds))
@@ -150,10 +152,16 @@ type grpcGoStats struct{ g *grpcGo }
 func (grpcGoStats) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context   { return ctx }
 func (grpcGoStats) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
 func (s grpcGoStats) HandleConn(_ context.Context, st stats.ConnStats) {
-	if _, ok := st.(*stats.ConnBegin); ok {
+	switch st.(type) {
+	case *stats.ConnBegin:
 		s.g.mu.Lock()
 		s.g.conns++
 		s.g.mu.Unlock()
+	case *stats.ConnEnd:
+		select {
+		case s.g.connEnded <- struct{}{}:
+		default:
+		}
 	}
 }
 func (s grpcGoStats) HandleRPC(_ context.Context, st stats.RPCStats) {
@@ -246,6 +254,27 @@ func TestGRPCConnectionReused(t *testing.T) {
 	defer g.mu.Unlock()
 	if len(g.traces) != 5 || g.conns != 1 {
 		t.Errorf("%d trace calls over %d connections, want 5 over 1", len(g.traces), g.conns)
+	}
+}
+
+// TestGRPCShutdownClosesTheConnection: Shutdown closes the idle HTTP/2
+// connection; grpc-go sees it end.
+func TestGRPCShutdownClosesTheConnection(t *testing.T) {
+	g := startGRPCGo(t, nil)
+	o, err := NewOTLPGRPC("http://"+g.addr, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.ExportTraces(context.Background(), sampleTraces()); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-g.connEnded:
+	case <-time.After(time.Minute):
+		t.Fatal("the connection is still open a minute after Shutdown")
 	}
 }
 
