@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/agentops-dev/agentops/bench/spangen"
 )
@@ -114,5 +116,48 @@ func BenchmarkReceiveTracesLoopback(b *testing.B) {
 			})
 			b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "spans/s")
 		})
+	}
+}
+
+// BenchmarkReceiveTracesGRPC is one 512-span OTLP/gRPC export from a
+// grpc-go client over loopback, to the receiver and, side by side, to a
+// grpc-go server with pdata's TraceService (how the receiver served gRPC
+// before): both decode the batch into pdata and discard it.
+func BenchmarkReceiveTracesGRPC(b *testing.B) {
+	req := ptraceotlp.NewExportRequestFromTraces(spangen.Traces(benchBatch, 1, spangen.DefaultMix))
+	for _, server := range []string{"receiver", "grpc-go"} {
+		for _, compression := range []string{"none", "gzip"} {
+			b.Run(server+"/"+compression, func(b *testing.B) {
+				var addr string
+				if server == "receiver" {
+					r := New(Config{}, discardSink{})
+					if err := r.Start(context.Background()); err != nil {
+						b.Fatal(err)
+					}
+					defer func() { _ = r.Shutdown(context.Background()) }()
+					addr = r.Addr()
+				} else {
+					addr = grpcGoReceiver(b, DefaultMaxBodyBytes)
+				}
+				cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer cc.Close()
+				client := ptraceotlp.NewGRPCClient(cc)
+				var opts []grpc.CallOption
+				if compression == "gzip" {
+					opts = append(opts, grpc.UseCompressor("gzip"))
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					if _, err := client.Export(context.Background(), req, opts...); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "spans/s")
+			})
+		}
 	}
 }

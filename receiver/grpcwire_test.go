@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"sync"
@@ -31,7 +32,7 @@ const (
 // grpcGoReceiver is the receiver's gRPC as it was served before: a real
 // grpc-go server with pdata's TraceService, the same message limit and
 // the same answer for unknown services, to compare answers with.
-func grpcGoReceiver(t *testing.T, limit int) string {
+func grpcGoReceiver(t testing.TB, limit int) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -326,4 +327,70 @@ func TestGRPCBeyondPDataRecursion(t *testing.T) {
 	if got := r.Refusals(); got["gRPC InvalidArgument "+RefusedTooDeep] != 1 || len(got) != 1 {
 		t.Errorf("refusals %v, want one gRPC InvalidArgument %s", got, RefusedTooDeep)
 	}
+}
+
+// FuzzGRPCRequest sends any bytes as an OTLP/gRPC request's body, gzip
+// flagged or not, to each service through the receiver's handler: no
+// panic, a status every time and one a client can act on, a response
+// that decodes when it is OK, and nothing left counted in flight.
+// Seeds: testdata/fuzz/FuzzGRPCRequest.
+func FuzzGRPCRequest(f *testing.F) {
+	good := must(f)(ptraceotlp.NewExportRequestFromTraces(testTraces(2, 1)).MarshalProto())
+	frame := func(msg []byte) []byte { return otlpwire.AppendFrame(nil, msg, false) }
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	_, _ = zw.Write(good)
+	_ = zw.Close()
+	for _, seed := range []struct {
+		body []byte
+		gzip bool
+	}{
+		{frame(good), false},
+		{otlpwire.AppendFrame(nil, zipped.Bytes(), true), true},
+		{append(frame(good), frame(nil)...), false},
+		{frame(good)[:9], false},
+		{nil, false},
+		{frame(must(f)(plogotlp.NewExportRequestFromLogs(testLogs(2)).MarshalProto())), false},
+	} {
+		f.Add(seed.body, seed.gzip)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, gzipped bool) {
+		const limit = 64 << 10
+		r := New(Config{MaxBodyBytes: limit, MaxInFlightBytes: limit}, &countSink{})
+		h := r.handler()
+		for path := range grpcMethods {
+			req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+			req.ProtoMajor, req.ProtoMinor = 2, 0
+			req.Header.Set("Content-Type", "application/grpc")
+			if gzipped {
+				req.Header.Set("Grpc-Encoding", "gzip")
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			resp := w.Result()
+			st, ok, err := otlpwire.ReadStatus(resp.Trailer)
+			if !ok {
+				st, ok, err = otlpwire.ReadStatus(resp.Header)
+			}
+			if !ok || err != nil {
+				t.Fatalf("%s: no status (%v): %d %v", path, err, resp.StatusCode, resp.Header)
+			}
+			switch st.Code {
+			case otlpwire.OK:
+				msg, _, err := otlpwire.ReadFrame(w.Body, limit)
+				if err != nil {
+					t.Fatalf("%s: OK with response %q: %v", path, w.Body.Bytes(), err)
+				}
+				if _, err := otlpwire.ParsePartial(msg, false); err != nil {
+					t.Fatalf("%s: OK with response %x: %v", path, msg, err)
+				}
+			case otlpwire.InvalidArgument, otlpwire.Internal, otlpwire.ResourceExhausted, otlpwire.Unavailable:
+			default:
+				t.Fatalf("%s: %v %q", path, st.Code, st.Message)
+			}
+			if used := inFlight(r); used != 0 {
+				t.Fatalf("%s: %d bytes counted in flight after the answer", path, used)
+			}
+		}
+	})
 }
