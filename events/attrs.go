@@ -264,7 +264,11 @@ type spanKeyTable struct {
 	Capture, InferenceKind, OperationID keys
 }
 
-var slots, spanKeys = compileSlots()
+// compiledSlots builds the slot table and the span keys at first use, not
+// when the package is loaded: that took a tenth of a millisecond of every
+// start of the CLI, and most (--help, sessions, a child that sends
+// nothing) read no span. An attrIndex holds them.
+var compiledSlots = sync.OnceValues(compileSlots)
 
 func compileSlots() (*slotTable, *spanKeyTable) {
 	t := &slotTable{of: map[string]int{}}
@@ -310,6 +314,9 @@ func compileSlots() (*slotTable, *spanKeyTable) {
 // attrIndex is one span's attributes by slot: the first attribute of each
 // name, as pcommon.Map.Get finds it.
 type attrIndex struct {
+	// t and k are the slot table and the span keys (compiledSlots).
+	t    *slotTable
+	k    *spanKeyTable
 	pos  []int32 // by slot: 1 + the value's index in vals, 0 when absent
 	vals []val
 	used []int // the slots set, in vals' order
@@ -325,7 +332,10 @@ type attrIndex struct {
 	messages bool
 }
 
-var indexPool = sync.Pool{New: func() any { return &attrIndex{pos: make([]int32, len(slots.of))} }}
+var indexPool = sync.Pool{New: func() any {
+	t, k := compiledSlots()
+	return &attrIndex{t: t, k: k, pos: make([]int32, len(t.of))}
+}}
 
 func getIndex() *attrIndex { return indexPool.Get().(*attrIndex) }
 
@@ -347,12 +357,12 @@ func (x *attrIndex) reset() {
 // want says whether the attribute key is read, and its slot: the first
 // attribute of a name is, a repeat of the name is not.
 func (x *attrIndex) want(key string) (int, bool) {
-	s, ok := slots.table.lookup(key)
+	s, ok := x.t.table.lookup(key)
 	if !ok {
-		x.messages = x.messages || isMessageKey(slots, key)
+		x.messages = x.messages || isMessageKey(x.t, key)
 		return 0, false
 	}
-	x.messages = x.messages || slots.message[s]
+	x.messages = x.messages || x.t.message[s]
 	if x.pos[s] != 0 {
 		return 0, false
 	}
@@ -368,7 +378,7 @@ func (x *attrIndex) add(s int) *val {
 	x.used = append(x.used, s)
 	x.present.add(s)
 	x.pos[s] = int32(len(x.vals))
-	x.rules |= slots.rules[s]
+	x.rules |= x.t.rules[s]
 	return &x.vals[len(x.vals)-1]
 }
 

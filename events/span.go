@@ -92,7 +92,7 @@ func (d *spanData) eventStr(i int, key string) string {
 
 // appendEvents appends the events of the span d to out.
 func appendEvents(out []Event, d *spanData) []Event {
-	x, k := d.attrs, spanKeys
+	x, k := d.attrs, d.attrs.k
 	kind, convention := classify(x)
 	if kind == "" && !d.failed {
 		return out
@@ -179,7 +179,7 @@ func classify(x *attrIndex) (Kind, string) {
 			continue
 		}
 		r := &kindRules[i]
-		val := x.at(slots.ruleSlot[i]).str()
+		val := x.at(x.t.ruleSlot[i]).str()
 		if r.json {
 			val = jsonString(val)
 		}
@@ -197,7 +197,7 @@ func classify(x *attrIndex) (Kind, string) {
 
 // fill reads the fields of e's kind from the span.
 func fill(e *Event, d *spanData) {
-	a, k := d.attrs, spanKeys
+	a, k := d.attrs, d.attrs.k
 	switch e.Kind {
 	case KindLLM:
 		l := &LLM{
@@ -273,16 +273,16 @@ func server(s string) string {
 // A cost that is not a finite number is still reported: sanitize counts it
 // as invalid.
 func reportedCost(a *attrIndex) (float64, bool) {
-	if !a.present.meets(&spanKeys.Cost.mask) && !a.present.meets(&spanKeys.CostParts.mask) {
+	if !a.present.meets(&a.k.Cost.mask) && !a.present.meets(&a.k.CostParts.mask) {
 		return 0, false
 	}
-	for _, l := range spanKeys.Cost.l {
+	for _, l := range a.k.Cost.l {
 		if v, ok := a.anyNumber(l); ok {
 			return v, true
 		}
 	}
 	sum, any := 0.0, false
-	for _, l := range spanKeys.CostParts.l {
+	for _, l := range a.k.CostParts.l {
 		if v, ok := a.anyNumber(l); ok {
 			sum, any = sum+v, true
 		}
@@ -305,7 +305,7 @@ func spanError(d *spanData) *Error {
 		break
 	}
 	if e.Type == "" {
-		e.Type = d.attrs.str(spanKeys.ErrorType)
+		e.Type = d.attrs.str(d.attrs.k.ErrorType)
 	}
 	return e
 }
