@@ -86,8 +86,14 @@ func (w *Writer) Begin(m Meta) error {
 	}
 	m.Lock = LockDir
 	// 0700: prompts and completions end up here.
+	_, missing := os.Stat(w.store.root)
 	if err := os.MkdirAll(w.store.root, 0o700); err != nil {
 		return fmt.Errorf("create the session store %s: %w (pass --store DIR or --no-store)", w.store.root, err)
+	}
+	if missing != nil {
+		// A store made here spreads its sessions (see markTop); a
+		// directory of the user's is left as it is.
+		markTop(w.store.root)
 	}
 	path := filepath.Join(w.store.root, m.Start.UTC().Format(dirTime)+"-"+m.ID)
 	// Mkdir, not MkdirAll: it fails if the directory exists, so two sessions
