@@ -488,23 +488,25 @@ func TestGRPCStreamReset(t *testing.T) {
 	}
 }
 
-// TestGRPCSlowServerInDoubt: the server took the request and does not
-// answer before the endpoint's timeout: DEADLINE_EXCEEDED, in doubt (it
-// may have kept the batch).
+// TestGRPCSlowServerInDoubt: the server took the request and had not
+// answered when the deadline passed: DEADLINE_EXCEEDED, in doubt (it may
+// have kept the batch).
 func TestGRPCSlowServerInDoubt(t *testing.T) {
 	g := startGRPCGo(t, nil)
+	ctx := newLateContext()
 	release := make(chan struct{})
 	defer close(release)
 	g.answer = func(context.Context) (int64, string, error) {
+		ctx.pass()
 		<-release
 		return 0, "", nil
 	}
-	o, err := NewOTLPGRPC("http://"+g.addr, Settings{Timeout: 200 * time.Millisecond})
+	o, err := NewOTLPGRPC("http://"+g.addr, Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer o.Shutdown(context.Background())
-	err = o.ExportTraces(context.Background(), sampleTraces())
+	err = o.ExportTraces(ctx, sampleTraces())
 	if !errors.Is(err, ErrInDoubt) || !strings.Contains(err.Error(), "gRPC DeadlineExceeded") {
 		t.Errorf("export to a slow server: %v, want in doubt, gRPC DeadlineExceeded", err)
 	}
@@ -512,6 +514,32 @@ func TestGRPCSlowServerInDoubt(t *testing.T) {
 	defer g.mu.Unlock()
 	if len(g.traces) != 1 {
 		t.Errorf("server got %d batches, want the one", len(g.traces))
+	}
+}
+
+// lateContext is a context whose deadline passes when pass is called,
+// not at a time: "too late" at a known point of a test, whatever the
+// machine's load.
+type lateContext struct {
+	context.Context
+	deadline time.Time
+	done     chan struct{}
+	once     sync.Once
+}
+
+func newLateContext() *lateContext {
+	return &lateContext{Context: context.Background(), deadline: time.Now().Add(time.Hour), done: make(chan struct{})}
+}
+
+func (c *lateContext) pass()                       { c.once.Do(func() { close(c.done) }) }
+func (c *lateContext) Done() <-chan struct{}       { return c.done }
+func (c *lateContext) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *lateContext) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
 	}
 }
 
