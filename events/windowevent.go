@@ -1,6 +1,9 @@
 package events
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // windowEvent is an event a Window holds, packed as a kept event is (see
 // keptEvent): as an Event with its LLM part, its id keys and its strings
@@ -38,7 +41,7 @@ const (
 // newWindowEvent packs e, the window's dictionary taking its recurring
 // strings.
 func (w *Window) newWindowEvent(e *Event) windowEvent {
-	x := windowEvent{keys: idKeys(e), id: e.key(), sameAs: e.SameAs}
+	x := windowEvent{keys: idKeys(e), id: e.key(), sameAs: strings.Clone(e.SameAs)}
 	x.packed, w.packBuf = pack(e, &w.dict, w.packBuf, &w.evBlocks)
 	switch e.Kind {
 	case KindLLM:

@@ -113,11 +113,23 @@ func tracesTooDeep(td ptrace.Traces) bool {
 // checkWireMatchesPdata reads body both ways and fails when they differ:
 // one refuses what the other takes, or the events, the spans, the invalid
 // count differ. The wire reader's events must not depend on the body once
-// read: it is overwritten before they are compared.
+// read: it is overwritten before they are compared (ReadTracesInPlace's,
+// compared before, must).
 func checkWireMatchesPdata(t *testing.T, body []byte) {
 	t.Helper()
 	want := readPdata(body)
 	buf := bytes.Clone(body)
+	// Read in place, the events are the same, as long as body is.
+	if inPlace, _, _, err := events.ReadTracesInPlace(buf, maxNesting, nil, nil); err == nil && want.err == nil {
+		if len(inPlace) != len(want.evs) {
+			t.Fatalf("wire in place: %d events, pdata: %d", len(inPlace), len(want.evs))
+		}
+		for i := range inPlace {
+			if got, exp := comparable(inPlace[i]), comparable(want.evs[i]); !reflect.DeepEqual(got, exp) {
+				t.Fatalf("event %d:\nwire in place  %s\npdata %s", i, dump(got), dump(exp))
+			}
+		}
+	}
 	evs, spans, w, err := events.ReadTraces(buf, maxNesting, nil, nil)
 	switch {
 	case want.err != nil && err == nil:

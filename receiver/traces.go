@@ -132,7 +132,10 @@ func (t *Traces) SpanCount() int {
 // Events are the events of every span of the batch, and each span (see
 // events.ReadTraces), by the same code however it arrived: read in place
 // with the request, or from pdata, built on the first call. The slices are
-// the receiver's: the sink may keep their values, not them.
+// the receiver's: the sink may keep their values, not them, and the
+// strings of events read in place are views of the request (see
+// events.ReadTracesInPlace), right only during the ConsumeTraceBatch
+// call: the sink copies what it keeps of them (events.Window does).
 func (t *Traces) Events() ([]events.Event, []events.BatchSpan) {
 	if !t.haveEvents {
 		var evs []events.Event
@@ -173,7 +176,7 @@ func ReadTraces(body []byte) (*Traces, error) {
 // readTraces reads a request in place, its events into buf; ok is false
 // when the wire reader refuses it.
 func readTraces(body []byte, buf *eventBuf) (*Traces, events.ReadInfo, bool) {
-	evs, spans, info, err := events.ReadTraces(body, MaxNesting, buf.evs[:0], buf.spans[:0])
+	evs, spans, info, err := events.ReadTracesInPlace(body, MaxNesting, buf.evs[:0], buf.spans[:0])
 	if err != nil {
 		return nil, info, false
 	}

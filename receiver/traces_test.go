@@ -13,7 +13,9 @@ import (
 )
 
 // batchSink is a TracesSink that records how each batch arrived, its
-// events, and (when decode is set) its spans as pdata.
+// events, and (when decode is set) its spans as pdata. The tests read no
+// string of the events after the request: those read in place are views
+// of the receiver's buffers.
 type batchSink struct {
 	countSink
 	decode bool

@@ -102,7 +102,8 @@ func (k *Sink) NeedsPData() bool {
 
 func (k *Sink) tallyTraces(t *receiver.Traces) {
 	// Converting is the costly part: done before taking the lock (a
-	// request read in place comes with its events).
+	// request read in place comes with its events, whose strings are views
+	// of the request: the window packs them, keeping none).
 	evs, spans := t.Events()
 	k.mu.Lock()
 	defer k.mu.Unlock()
