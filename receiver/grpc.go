@@ -104,6 +104,7 @@ func (r *Receiver) serveGRPC(w http.ResponseWriter, req *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", req.Header.Get("Content-Type"))
+	grpcHeaders(h)
 	h.Add("Trailer", otlpwire.HeaderStatus)
 	h.Add("Trailer", otlpwire.HeaderMessage)
 	w.WriteHeader(http.StatusOK)
@@ -183,8 +184,17 @@ func (r *Receiver) writeGRPCStatus(w http.ResponseWriter, req *http.Request, err
 		ct = "application/grpc"
 	}
 	h.Set("Content-Type", ct)
+	grpcHeaders(h)
 	st.Write(h)
 	w.WriteHeader(http.StatusOK)
+}
+
+// grpcHeaders leaves out of a gRPC response the headers net/http would
+// add and grpc-go's server never sent: Date, and the Content-Length of a
+// response written whole before the handler returns.
+func grpcHeaders(h http.Header) {
+	h["Date"] = nil
+	h["Content-Length"] = nil
 }
 
 // grpcStatus is err's gRPC status (statusOf's code). A retryable one

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -67,10 +68,13 @@ type rawRPC struct {
 	header map[string]string
 }
 
-// answer is what an RPC got: its status, and the response message.
+// answer is what an RPC got: its status, the response message, and the
+// response's headers and trailers but the status's, as "Name: values"
+// lines.
 type answer struct {
-	st  otlpwire.Status
-	msg []byte
+	st      otlpwire.Status
+	msg     []byte
+	headers string
 }
 
 func callRaw(t *testing.T, client *http.Client, addr string, rpc rawRPC) answer {
@@ -116,7 +120,16 @@ func callRaw(t *testing.T, client *http.Client, addr string, rpc rawRPC) answer 
 			}
 		}
 	}
-	return answer{st, msg}
+	var headers []string
+	for prefix, h := range map[string]http.Header{"": resp.Header, "trailer ": resp.Trailer} {
+		for k, v := range h {
+			if k != otlpwire.HeaderStatus && k != otlpwire.HeaderMessage && k != otlpwire.HeaderDetails && k != "Grpc-Encoding" {
+				headers = append(headers, prefix+k+": "+strings.Join(v, ", "))
+			}
+		}
+	}
+	sort.Strings(headers)
+	return answer{st, msg, strings.Join(headers, "\n")}
 }
 
 func h2c(t *testing.T) *http.Client {
@@ -131,9 +144,10 @@ func h2c(t *testing.T) *http.Client {
 // TestGRPCAnswersAsGRPCGo puts well-formed and malformed RPCs on the wire
 // by hand and compares what the receiver answers with what grpc-go's
 // server answered: the same code and text, and for a good export the
-// same response message. (grpc-go gzips its response to a gzipped
-// request; the receiver sends its few bytes as they are, which gRPC
-// allows whatever the request's encoding: compression is per message.)
+// same response message, with the same headers. (grpc-go gzips its
+// response to a gzipped request, and says so in Grpc-Encoding; the
+// receiver sends its few bytes as they are, which gRPC allows whatever
+// the request's encoding: compression is per message.)
 func TestGRPCAnswersAsGRPCGo(t *testing.T) {
 	const limit = 64 << 10
 	theirs := grpcGoReceiver(t, limit)
@@ -166,6 +180,9 @@ func TestGRPCAnswersAsGRPCGo(t *testing.T) {
 		got := callRaw(t, client, r.Addr(), rpc)
 		if got.st != want.st || !bytes.Equal(got.msg, want.msg) {
 			t.Errorf("%s: receiver answers %+v %x, grpc-go %+v %x", name, got.st, got.msg, want.st, want.msg)
+		}
+		if got.headers != want.headers {
+			t.Errorf("%s: receiver's headers\n%s\ngrpc-go's\n%s", name, got.headers, want.headers)
 		}
 	}
 }
