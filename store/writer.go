@@ -16,7 +16,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/agentops-dev/agentops/events"
 	"github.com/agentops-dev/agentops/exporter"
 	"github.com/agentops-dev/agentops/record"
 )
@@ -131,11 +130,12 @@ func (w *Writer) Begin(m Meta) error {
 // temporary file session.json is renamed from, so that when the session
 // ends, with people waiting for agentops to exit, no file is created: a
 // creation is tens of microseconds on an idle disk and was half a
-// millisecond each on a busy one. It also builds encoding/json's encoder
-// of an event, which Finish would otherwise build (the record itself is
-// written without reflection: record.Session.MarshalJSON). Call it in the
-// background while the child runs; a failure here is met again, and kept,
-// when the file is first written. A session that dies leaves an empty
+// millisecond each on a busy one. (It no longer builds encoding/json's
+// encoder of the record ahead of Finish: the record is written without
+// reflection, record.Session.MarshalJSON, and the encoder of an event,
+// 0.1 ms, is built when a session has one to write, not in every session.)
+// Call it in the background while the child runs; a failure here is met
+// again, and kept, when the file is first written. A session that dies leaves an empty
 // .session.json.*.tmp that readers ignore.
 func (w *Writer) Prepare() {
 	w.mu.Lock()
@@ -146,8 +146,6 @@ func (w *Writer) Prepare() {
 		}
 	}
 	w.mu.Unlock()
-	// With an event: an event's JSON is a type of its own (Event.MarshalJSON).
-	_, _ = json.Marshal(&record.Session{Events: []events.Event{{}}})
 }
 
 // ConsumeTraces appends the batch to spans.jsonl.
