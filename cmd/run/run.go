@@ -313,12 +313,6 @@ func runRun(ctx context.Context, opts *Options) error {
 			fmt.Fprintln(opts.IO.ErrOut, "agentops: warning:", w)
 		}
 	}
-	// From here on the work of the first child start and of catching
-	// signals is done in the background, while the session starts.
-	guard := guardSignals(opts.IO.ErrOut)
-	defer guard.stop()
-	warmed := runner.Warm()
-	defer warmed()
 	prices := newestPrices()
 	if opts.PricesPath != "" {
 		user, err := pricing.LoadFile(opts.PricesPath)
@@ -333,7 +327,15 @@ func runRun(ctx context.Context, opts *Options) error {
 	}
 	rs := openRunStore(opts)
 	id := session.NewID()
+	// The store's start record first: the child waits for it, and the
+	// goroutine started first runs first. From here on catching signals
+	// and the work of the first child start are done in the background
+	// too, while the session starts.
 	rs.beginAsync(id)
+	guard := guardSignals(opts.IO.ErrOut)
+	defer guard.stop()
+	warmed := runner.Warm()
+	defer warmed()
 	sopts := session.Options{
 		ID:          id,
 		Command:     opts.Command[0],
