@@ -165,7 +165,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 	// Signals are caught before the child starts, so that none sent in
 	// between kills us and leaves the child behind.
-	sup := newSupervisor(cfg.KillAfter)
+	sup := newSupervisor(cfg.KillAfter, cfg.Mode)
 	defer sup.stop()
 
 	dieWithUs(cmd.SysProcAttr)

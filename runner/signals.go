@@ -11,14 +11,19 @@ import (
 // forwarded are the signals passed on to the child instead of ending us.
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
 
-// Signals are the signals Run catches while the child runs: the forwarded
-// ones, SIGPIPE and SIGWINCH. A caller that catches them all for longer
-// (agentops run does, from its start to its end) makes Run's catching and
-// letting go of them free: otherwise each signal Run is the first to
-// catch, and the last to let go of, is a round trip to the runtime's
-// signal thread as the child starts and after it exits.
-func Signals() []os.Signal {
-	return append(append([]os.Signal(nil), forwarded...), syscall.SIGPIPE, syscall.SIGWINCH)
+// Signals are the signals Run catches while a child runs in mode: the
+// forwarded ones, SIGPIPE, and in terminal mode SIGWINCH (a resize is
+// passed to the pseudo-terminal; pipes have none). A caller that catches
+// them all for longer (agentops run does, from its start to its end)
+// makes Run's catching and letting go of them free: otherwise each signal
+// Run is the first to catch, and the last to let go of, is a round trip to
+// the runtime's signal thread as the child starts and after it exits.
+func Signals(mode Mode) []os.Signal {
+	s := append(append([]os.Signal(nil), forwarded...), syscall.SIGPIPE)
+	if mode == ModeTerminal {
+		s = append(s, syscall.SIGWINCH)
+	}
+	return s
 }
 
 // terminating are the forwarded signals after which the child gets
@@ -47,24 +52,28 @@ type supervisor struct {
 	keyboardSignals bool
 }
 
-func newSupervisor(killAfter time.Duration) *supervisor {
+func newSupervisor(killAfter time.Duration, mode Mode) *supervisor {
 	s := &supervisor{
 		killAfter: killAfter,
 		sigs:      make(chan os.Signal, 16),
-		winch:     make(chan os.Signal, 1),
 	}
 	signal.Notify(s.sigs, forwarded...)
 	// With SIGPIPE caught, a write to a closed stdout fails with EPIPE
 	// instead of killing us; the copy loop then closes the child's pipe so
 	// that the child gets its own SIGPIPE, as it would without us.
 	signal.Notify(s.sigs, syscall.SIGPIPE)
-	signal.Notify(s.winch, syscall.SIGWINCH)
+	if mode == ModeTerminal {
+		s.winch = make(chan os.Signal, 1)
+		signal.Notify(s.winch, syscall.SIGWINCH)
+	}
 	return s
 }
 
 func (s *supervisor) stop() {
 	signal.Stop(s.sigs)
-	signal.Stop(s.winch)
+	if s.winch != nil {
+		signal.Stop(s.winch)
+	}
 }
 
 // supervise returns once the child has exited (done delivered its Wait).

@@ -332,7 +332,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	// and the work of the first child start are done in the background
 	// too, while the session starts.
 	rs.beginAsync(id)
-	guard := guardSignals(opts.IO.ErrOut)
+	guard := guardSignals(opts.IO.ErrOut, childMode(opts))
 	defer guard.stop()
 	warmed := runner.Warm()
 	defer warmed()

@@ -45,13 +45,13 @@ type signalGuard struct {
 // each signal is one round trip to it (a third of a millisecond for five
 // on a busy machine), which is spent while the session starts its
 // receiver instead of before. Call wait before the child starts.
-func guardSignals(errOut io.Writer) *signalGuard {
+func guardSignals(errOut io.Writer, mode runner.Mode) *signalGuard {
 	g := &signalGuard{c: make(chan os.Signal, 4), errOut: errOut, exit: os.Exit,
 		ready: make(chan struct{}), done: make(chan struct{})}
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
-		signal.Notify(g.c, runner.Signals()...)
+		signal.Notify(g.c, runner.Signals(mode)...)
 		close(g.ready)
 		g.watch()
 	}()

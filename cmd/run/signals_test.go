@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/agentops-dev/agentops/runner"
 )
 
 // testGuard is a signalGuard whose exit is recorded, not taken.
@@ -99,7 +101,7 @@ func TestPostRunSignals(t *testing.T) {
 func TestGuardCatchesTheRunnersSignals(t *testing.T) {
 	if mode := os.Getenv("AGENTOPS_GUARD_HELPER"); mode != "" {
 		if mode == "guard" {
-			guardSignals(io.Discard).wait()
+			guardSignals(io.Discard, runner.ModeTerminal).wait()
 		}
 		for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGHUP, syscall.SIGWINCH} {
 			_ = syscall.Kill(os.Getpid(), sig)
@@ -115,7 +117,7 @@ func TestGuardCatchesTheRunnersSignals(t *testing.T) {
 			t.Errorf("%s: survived %v, want %v (err %v, output %q)", mode, got, survives, err, out)
 		}
 	}
-	g := guardSignals(io.Discard)
+	g := guardSignals(io.Discard, runner.ModePipe)
 	g.stop()
 	<-g.released
 }
