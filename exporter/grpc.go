@@ -215,6 +215,8 @@ func setGRPCHeaders(h http.Header, md map[string]string, gz bool, timeout time.D
 		}
 		if strings.HasSuffix(k, "-bin") {
 			v = base64.RawStdEncoding.EncodeToString([]byte(v))
+		} else if !printableASCII(v) {
+			return fmt.Errorf("header %s: a gRPC metadata value has only printable ASCII (name it ...-bin to send bytes)", k)
 		}
 		h[k] = append(h[k], v)
 	}
@@ -230,6 +232,17 @@ func validMetadataKey(k string) bool {
 	for i := 0; i < len(k); i++ {
 		c := k[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// printableASCII: ASCII-Value → 1*( %x20-%x7E ) (PROTOCOL-HTTP2.md,
+// Custom-Metadata), which grpc-go's client checks before sending.
+func printableASCII(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7e {
 			return false
 		}
 	}

@@ -235,6 +235,29 @@ func TestGRPCExportToGRPCGo(t *testing.T) {
 	}
 }
 
+// TestGRPCBadMetadata: a header gRPC cannot carry (a name with a space, a
+// value with a newline or non-ASCII) is refused for good before anything
+// is sent, as grpc-go's client refused it (INTERNAL), not retried.
+func TestGRPCBadMetadata(t *testing.T) {
+	g := startGRPCGo(t, nil)
+	for _, h := range []map[string]string{{"X Tenant": "a"}, {"x-tenant": "a\nb"}, {"x-tenant": "équipe"}} {
+		o, err := NewOTLPGRPC("http://"+g.addr, Settings{Headers: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = o.ExportTraces(context.Background(), sampleTraces())
+		if !IsPermanent(err) || !strings.Contains(err.Error(), "gRPC Internal") {
+			t.Errorf("headers %q: %v, want a permanent gRPC Internal", h, err)
+		}
+		o.Shutdown(context.Background())
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.traces) != 0 {
+		t.Errorf("%d calls reached the server", len(g.traces))
+	}
+}
+
 // TestGRPCConnectionReused: one target, one HTTP/2 connection, however many
 // calls of however many signals.
 func TestGRPCConnectionReused(t *testing.T) {
