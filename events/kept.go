@@ -188,8 +188,9 @@ func (k *keptEvent) unpack(d *keptDict, llm *LLM) Event {
 }
 
 // unpackIDs is unpack, but without ids the ids packed in binary (every id
-// read from OTLP) are left empty, and only the event's key is theirs: the
-// counting reads no id, and their hex is what unpacking costs most.
+// read from OTLP) are left empty, and so may be the event's key (spanKey):
+// the caller sets it. The counting reads no id but the key, and their hex
+// is what unpacking costs most.
 func (k *keptEvent) unpackIDs(d *keptDict, llm *LLM, ids bool) Event {
 	u := unpacker{s: k.data, d: d, noIDs: !ids}
 	bits := u.uint()
@@ -200,8 +201,6 @@ func (k *keptEvent) unpackIDs(d *keptDict, llm *LLM, ids bool) Event {
 	u.id(&e.TraceID, &e.SpanID, &e.ParentSpanID)
 	u.str(&e.RequestID, &e.ResponseID, &e.ToolCallID, &e.SameAs)
 	switch {
-	case bits&packedKeyOfSpan != 0 && !ids && len(u.span) == 8:
-		e.spanKey = binary.BigEndian.Uint64([]byte(u.span))
 	case bits&packedKeyOfSpan != 0:
 		e.spanKey = hexID(e.SpanID)
 	default:
@@ -387,10 +386,8 @@ type unpacker struct {
 	s string
 	i int
 	d *keptDict
-	// noIDs leaves the ids packed in binary out; span is then the span
-	// id's bytes.
+	// noIDs leaves the ids packed in binary out.
 	noIDs bool
-	span  string
 }
 
 func (u *unpacker) word(ss ...*string) {
@@ -420,7 +417,6 @@ func (u *unpacker) id(ss ...*string) {
 		size += 2 * len(b)
 	}
 	if u.noIDs {
-		u.span = raw[1]
 		return
 	}
 	if size == 0 {

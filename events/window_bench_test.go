@@ -80,3 +80,35 @@ func BenchmarkWindowMemory(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*spans), "ns/span")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*spans), "cpu-ns/span")
 }
+
+// BenchmarkWindowSpend is a session with a budget: 65,536 all-LLM spans in
+// 512-span batches through a Window with the price table's stand-in, its
+// Spend read after every batch, as the budget watch reads it.
+func BenchmarkWindowSpend(b *testing.B) {
+	spans := spangen.Traces(1<<16, 1, spangen.AllLLM).ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	evs := make([][]events.Event, spans.Len())
+	for i := range evs {
+		evs[i] = events.FromSpan(spans.At(i))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w := events.Window{Pricer: flatPricer{}}
+		for i := 0; i < spans.Len(); i++ {
+			sp := spans.At(i)
+			if w.AddTraceSpan(sp.TraceID(), sp.SpanID(), sp.ParentSpanID()) {
+				w.AddEvents(evs[i]...)
+			}
+			if i%512 == 511 && w.Spend().LLMCalls == 0 {
+				b.Fatal("no calls counted")
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*spans.Len()), "ns/span")
+}
+
+// flatPricer prices every call at a micro-dollar a token.
+type flatPricer struct{}
+
+func (flatPricer) Price(l events.LLM) (float64, bool) {
+	return float64(l.InputTokens+l.OutputTokens) * 1e-6, true
+}

@@ -95,6 +95,9 @@ func (w *Window) unpack(x *windowEvent, llm *LLM, ids bool) Event {
 		llm = new(LLM)
 	}
 	e := x.packed.unpackIDs(&w.dict, llm, ids)
+	if !ids {
+		e.spanKey = x.id // key() is the event's without its SpanID
+	}
 	e.SameAs = x.sameAs
 	if e.LLM != nil {
 		e.LLM.Wrapper, e.LLM.Duplicate = x.bits&wWrapper != 0, x.bits&wDuplicate != 0
@@ -210,7 +213,7 @@ func (w *Window) markPropagated() {
 	}
 	errs := make([]Event, len(idx))
 	for j, i := range idx {
-		errs[j] = w.unpack(&w.evs[i], nil, true)
+		errs[j] = w.unpack(&w.evs[i], nil, false) // the rule reads no id but the key
 	}
 	markPropagated(errs, &w.lin)
 	for j, i := range idx {

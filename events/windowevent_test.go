@@ -15,7 +15,8 @@ import (
 // by the agent span), a leaf LLM call under the framework's wrapper LLM
 // span; every fourth turn a second instrumentation's span of the leaf call
 // (the same response id, another name), every sixth a provider span below
-// the leaf that missed its usage, every tenth the call of forty turns
+// the leaf that missed its usage, every seventh an error event made by
+// hand (re-raised by the agent), every tenth the call of forty turns
 // before reported again (a repeat of a call the window may have counted
 // already), and tool calls sharing the id of the turn before's every
 // fifth turn.
@@ -52,6 +53,15 @@ func packedTurns(n int) []arrival {
 		toolCall := fmt.Sprintf("call_%d", i-i%5/4) // every fifth turn, the id of the one before
 		span(id(2), id(1), "execute_tool search", map[string]any{"gen_ai.operation.name": "execute_tool",
 			"gen_ai.tool.name": "search", "gen_ai.tool.call.id": toolCall}, msg)
+		agentMsg := msg
+		if i%7 == 3 {
+			// An error event made by hand, its span named by SpanID alone,
+			// re-raised by the agent.
+			span(id(8), id(1), "step", nil, "")
+			out[len(out)-1].evs = append(out[len(out)-1].evs, Event{Kind: KindError, Name: "step",
+				SpanID: id(8).String(), Error: &Error{Message: "step failed", Source: "span"}})
+			agentMsg = "step failed"
+		}
 		resp := fmt.Sprintf("resp-%d", i)
 		if i%6 == 0 {
 			span(id(6), id(4), "openai.chat", map[string]any{"gen_ai.operation.name": "chat", "gen_ai.request.model": model}, "")
@@ -64,7 +74,7 @@ func packedTurns(n int) []arrival {
 			span(id(7), id(3), "openai.chat.completions", call(model, int64(100+i-40), fmt.Sprintf("resp-%d", i-40)), "")
 		}
 		span(id(3), id(1), "ChatOpenAI", call(model, int64(100+i), fmt.Sprintf("wrap-%d", i)), "")
-		span(id(1), root, "invoke_agent", map[string]any{"gen_ai.operation.name": "invoke_agent"}, msg)
+		span(id(1), root, "invoke_agent", map[string]any{"gen_ai.operation.name": "invoke_agent"}, agentMsg)
 	}
 	return out
 }
@@ -107,11 +117,11 @@ func TestWindowPackedRules(t *testing.T) {
 				duplicates++
 			}
 		}
-		// 268 errors, each tool's re-raised by its agent span (a window of
-		// 8 spans sees only some of those).
-		errors := 134
+		// 134 tools' errors and 57 steps', each re-raised by its agent span
+		// (a window of 8 spans sees only some of those).
+		errors := 134 + 57
 		if size == 8 {
-			errors = 157
+			errors = 218
 		}
 		if tt := got.Totals; tt.WrapperLLMSpans != 400+67 || tt.RepeatedEvents != 100+36+80 || tt.Errors != errors || duplicates != 67 {
 			t.Errorf("window of %d spans, scenario: %d wrappers, %d repeats, %d errors, %d duplicates", size, tt.WrapperLLMSpans, tt.RepeatedEvents, tt.Errors, duplicates)
