@@ -104,7 +104,7 @@ func New(cfg Config) *Proxy {
 		cfg.Parent = context.Background()
 	}
 	if cfg.Transport == nil {
-		cfg.Transport = NewTransport(cfg.Env)
+		cfg.Transport = lazyTransport(sync.OnceValue(func() *http.Transport { return NewTransport(cfg.Env) }))
 	}
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)

@@ -28,6 +28,14 @@ func NewTransport(env []string) *http.Transport {
 	return t
 }
 
+// lazyTransport is the upstream transport built by the first call that
+// goes through the proxy: cloning the standard library's transport took
+// tens of microseconds of every run's start, and many children make no
+// call.
+type lazyTransport func() *http.Transport
+
+func (t lazyTransport) RoundTrip(r *http.Request) (*http.Response, error) { return t().RoundTrip(r) }
+
 // proxyConfig reads the proxy variables as the standard library does
 // (upper case first, then lower case; REQUEST_METHOD disables HTTP_PROXY
 // under CGI), from env instead of the process environment.
