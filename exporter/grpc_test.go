@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -33,6 +34,8 @@ import (
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 // grpcGo is a real grpc-go OTLP server (pdata's RegisterGRPCServer, grpc-go's
@@ -489,18 +492,8 @@ func TestGRPCServerCutsTheStream(t *testing.T) {
 // table: an HTTP/2 server whose handler aborts resets with INTERNAL_ERROR,
 // gRPC INTERNAL, refused for good.
 func TestGRPCStreamReset(t *testing.T) {
-	var p http.Protocols
-	p.SetUnencryptedHTTP2(true)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Protocols: &p, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		panic(http.ErrAbortHandler)
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	o, err := NewOTLPGRPC("http://"+ln.Addr().String(), Settings{})
+	url := startH2C(t, func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })
+	o, err := NewOTLPGRPC(url, Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,6 +501,70 @@ func TestGRPCStreamReset(t *testing.T) {
 	err = o.ExportTraces(context.Background(), sampleTraces())
 	if !IsPermanent(err) || !strings.Contains(err.Error(), "gRPC Internal") {
 		t.Errorf("export reset by the server: %v, want a permanent gRPC Internal", err)
+	}
+}
+
+// startH2C serves h over HTTP/2 with prior knowledge on loopback (a
+// proxy's or a plain HTTP/2 server's answers, not gRPC's).
+func startH2C(t *testing.T, h http.HandlerFunc) string {
+	t.Helper()
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Protocols: &p, Handler: h}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// TestGRPCNonGRPCAnswers: an answer that is not gRPC (a proxy's error
+// page, a server that is not gRPC) gets the status grpc-go synthesizes
+// from its HTTP status, classified as any status is; so does an answer
+// without its trailers or its message.
+func TestGRPCNonGRPCAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		h         http.HandlerFunc
+		permanent bool
+		text      string
+	}{
+		{"503 from a proxy", func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "overloaded", http.StatusServiceUnavailable)
+		}, false, "gRPC Unavailable: unexpected HTTP status code received from server: 503"},
+		{"429", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "slow down", http.StatusTooManyRequests) }, false, "gRPC Unavailable"},
+		{"401", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "who?", http.StatusUnauthorized) }, true, "gRPC Unauthenticated"},
+		{"404", func(w http.ResponseWriter, _ *http.Request) { http.NotFound(w, nil) }, true, "gRPC Unimplemented"},
+		{"200 but HTML", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = io.WriteString(w, "<html>hello</html>")
+		}, true, `gRPC Unknown: unexpected HTTP status code received from server: 200 (OK); unexpected content-type "text/html"`},
+		{"gRPC without trailers", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/grpc")
+			_, _ = w.Write(otlpwire.AppendFrame(nil, nil, false))
+		}, true, "gRPC Internal: server closed the stream without sending trailers"},
+		{"OK without a message", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/grpc")
+			w.Header().Set("Grpc-Status", "0")
+		}, true, "gRPC Internal: cardinality violation"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := startH2C(t, func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				tc.h(w, r)
+			})
+			o, err := NewOTLPGRPC(url, Settings{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Shutdown(context.Background())
+			err = o.ExportTraces(context.Background(), sampleTraces())
+			if err == nil || IsPermanent(err) != tc.permanent || !strings.Contains(err.Error(), tc.text) {
+				t.Errorf("%v (permanent %v), want permanent %v saying %q", err, IsPermanent(err), tc.permanent, tc.text)
+			}
+		})
 	}
 }
 
