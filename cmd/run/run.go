@@ -258,9 +258,10 @@ before it, and use -- when the command itself starts with a dash.
 // the events kept for the record; what each batch leaves is garbage. The
 // wrapper sits next to the agent for the agent's whole life, so memory is
 // the cost people see: 300k all-LLM spans with --no-store, side by side
-// with a Collector (otlp→nop, 42.8 MiB), peaked at 55.5 MiB at 75 and
-// 50.6 MiB at 50, for 3.80 µs of CPU a span instead of 3.50 (the
-// Collector's: 4.60). A GOGC of the user's is kept.
+// with a Collector (otlp→nop, 42.0-44.3 MiB), peaked at 37.9-39.3 MiB at
+// 50, 44.2-44.7 at 75 and 45.1-47.7 at 100, for 4.27-4.47 µs of CPU a span,
+// 4.10-4.33 and 3.87-4.07 (the Collector's: 5.57-6.13, a loaded machine;
+// 3 alternating rounds, 2bdafe7). A GOGC of the user's is kept.
 const sessionGCPercent = 50
 
 // sessionGCAfter is how long a session runs before sessionGCPercent
