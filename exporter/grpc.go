@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -48,8 +49,10 @@ type grpcTarget struct {
 // newGRPCTarget makes the client of target: http:// is HTTP/2 over
 // cleartext with prior knowledge (no HTTP/1, no upgrade), https:// is TLS
 // with ALPN h2 (a server that does not pick h2 is refused, as grpc-go
-// refuses it) and the system roots unless tlsConf says otherwise.
-func newGRPCTarget(u *url.URL, tlsConf *tls.Config) *grpcTarget {
+// refuses it) and the system roots unless tlsConf says otherwise. Both go
+// through the CONNECT proxy that proxy names for https://host:port, as
+// grpc-go goes through HTTPS_PROXY for every target; loopback never does.
+func newGRPCTarget(u *url.URL, tlsConf *tls.Config, proxy func(*http.Request) (*url.URL, error)) *grpcTarget {
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	t := &http.Transport{
 		DialContext:         dialer.DialContext,
@@ -67,9 +70,7 @@ func newGRPCTarget(u *url.URL, tlsConf *tls.Config) *grpcTarget {
 		}
 		conf.NextProtos = []string{"h2"}
 		t.TLSClientConfig = conf
-		// As grpc-go does: a proxy from HTTPS_PROXY is tunnelled
-		// through with CONNECT; loopback never goes through one.
-		t.Proxy = http.ProxyFromEnvironment
+		t.Proxy = proxy
 		t.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := (&tls.Dialer{NetDialer: dialer, Config: conf}).DialContext(ctx, network, addr)
 			if err != nil {
@@ -83,10 +84,71 @@ func newGRPCTarget(u *url.URL, tlsConf *tls.Config) *grpcTarget {
 		}
 	} else {
 		p.SetUnencryptedHTTP2(true)
+		// net/http would forward an http:// request to a proxy rather
+		// than tunnel it: the tunnel is made here.
+		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return dialTunnel(ctx, dialer, proxy, network, addr)
+		}
 	}
 	t.Protocols = &p
 	return &grpcTarget{origin: u.Scheme + "://" + u.Host, client: &http.Client{Transport: t}}
 }
+
+// dialTunnel dials addr, through a CONNECT tunnel when proxy names an
+// http:// proxy for https://addr (grpc-go's proxy mapper asks
+// ProxyFromEnvironment the same question for every target).
+func dialTunnel(ctx context.Context, d *net.Dialer, proxy func(*http.Request) (*url.URL, error), network, addr string) (net.Conn, error) {
+	pu, err := proxy(&http.Request{URL: &url.URL{Scheme: "https", Host: addr}})
+	if err != nil || pu == nil {
+		if err != nil {
+			return nil, fmt.Errorf("proxy for %s: %w", addr, err)
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	if pu.Scheme != "http" {
+		return nil, fmt.Errorf("proxy %s: only an http:// proxy can tunnel cleartext gRPC (fix HTTPS_PROXY)", RedactURL(pu.String()))
+	}
+	host := pu.Host
+	if pu.Port() == "" {
+		host = net.JoinHostPort(pu.Hostname(), "80")
+	}
+	c, err := d.DialContext(ctx, network, host)
+	if err != nil {
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl)
+	}
+	req := &http.Request{Method: http.MethodConnect, URL: &url.URL{Opaque: addr}, Host: addr, Header: http.Header{}}
+	if pu.User != nil {
+		pw, _ := pu.User.Password()
+		req.Header.Set("Proxy-Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(pu.User.Username()+":"+pw)))
+	}
+	br := bufio.NewReader(c)
+	err = req.Write(c)
+	var resp *http.Response
+	if err == nil {
+		resp, err = http.ReadResponse(br, req)
+	}
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("proxy %s answered CONNECT with %s", RedactURL(pu.String()), resp.Status)
+	}
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("tunnel to %s: %w", addr, err)
+	}
+	_ = c.SetDeadline(time.Time{})
+	return &tunnelConn{Conn: c, r: br}, nil
+}
+
+// tunnelConn reads what the proxy's reader already buffered (the server's
+// first frames may come with the proxy's answer) before the connection.
+type tunnelConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *tunnelConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // grpcTarget returns the client of target, made on first use.
 func (o *OTLP) grpcTarget(target string) (*grpcTarget, error) {
@@ -99,7 +161,11 @@ func (o *OTLP) grpcTarget(target string) (*grpcTarget, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gRPC target %s: %w", RedactURL(target), err)
 	}
-	g := newGRPCTarget(u, o.grpcTLS)
+	proxy := o.grpcProxy
+	if proxy == nil {
+		proxy = http.ProxyFromEnvironment
+	}
+	g := newGRPCTarget(u, o.grpcTLS, proxy)
 	o.conns[target] = g
 	return g, nil
 }

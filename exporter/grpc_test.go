@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -13,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -828,5 +830,103 @@ func TestGRPCConcurrentAndLargeExports(t *testing.T) {
 	}
 	if last := g.traces[len(g.traces)-1]; !ptraceEqual(last, big) {
 		t.Error("the large batch arrived changed")
+	}
+}
+
+// connectProxy is an HTTP CONNECT proxy on loopback: it tunnels to the
+// address asked for and remembers each CONNECT's target and credentials.
+type connectProxy struct {
+	addr string
+	mu   sync.Mutex
+	seen []string // "target auth"
+}
+
+func startConnectProxy(t *testing.T) *connectProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &connectProxy{addr: ln.Addr().String()}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { p.tunnel(c) })
+		}
+	})
+	return p
+}
+
+func (p *connectProxy) tunnel(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	req, err := http.ReadRequest(br)
+	if err != nil || req.Method != http.MethodConnect {
+		return
+	}
+	p.mu.Lock()
+	p.seen = append(p.seen, req.Host+" "+req.Header.Get("Proxy-Authorization"))
+	p.mu.Unlock()
+	up, err := net.Dial("tcp", req.Host)
+	if err != nil {
+		_, _ = io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
+		return
+	}
+	defer up.Close()
+	if _, err := io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(up, br); up.Close(); close(done) }()
+	_, _ = io.Copy(c, up)
+	c.Close()
+	<-done
+}
+
+// TestGRPCThroughAProxy: with a proxy for the target (HTTPS_PROXY, as
+// grpc-go reads it for every target), cleartext and TLS gRPC go through
+// its CONNECT tunnel, with the proxy's credentials.
+func TestGRPCThroughAProxy(t *testing.T) {
+	cert, pool := testCert(t)
+	for _, tc := range []struct {
+		scheme string
+		creds  credentials.TransportCredentials
+	}{{"http", nil}, {"https", credentials.NewServerTLSFromCert(&cert)}} {
+		t.Run(tc.scheme, func(t *testing.T) {
+			g := startGRPCGo(t, tc.creds)
+			p := startConnectProxy(t)
+			o, err := NewOTLPGRPC(tc.scheme+"://"+g.addr, Settings{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Shutdown(context.Background())
+			o.grpcTLS = &tls.Config{RootCAs: pool}
+			o.grpcProxy = func(r *http.Request) (*url.URL, error) {
+				if r.URL.Scheme != "https" || r.URL.Host != g.addr {
+					t.Errorf("proxy asked for %s, want https://%s", r.URL, g.addr)
+				}
+				return url.Parse("http://user:pw@" + p.addr)
+			}
+			_, _, _, errs := exportAll(t, o)
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
+			}
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			want := g.addr + " Basic dXNlcjpwdw==" // user:pw
+			if len(p.seen) != 1 || p.seen[0] != want {
+				t.Errorf("proxy saw CONNECTs %q, want one %q", p.seen, want)
+			}
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			if len(g.traces) != 1 || len(g.logs) != 1 || len(g.metrics) != 1 {
+				t.Errorf("server got %d/%d/%d batches through the proxy, want 1/1/1", len(g.traces), len(g.logs), len(g.metrics))
+			}
+		})
 	}
 }

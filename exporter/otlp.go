@@ -70,6 +70,9 @@ type OTLP struct {
 	// grpcTLS replaces the system roots' TLS settings of https:// gRPC
 	// targets (tests: a server with a test certificate).
 	grpcTLS *tls.Config
+	// grpcProxy replaces http.ProxyFromEnvironment for gRPC targets
+	// (tests: a proxy on loopback, which the environment never names).
+	grpcProxy func(*http.Request) (*url.URL, error)
 }
 
 // NewOTLP builds an exporter for the signals that have an endpoint (nil
