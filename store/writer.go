@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -514,10 +515,31 @@ func (w *Writer) Discard() error {
 	return os.RemoveAll(w.path)
 }
 
+// marshalIndent is json.MarshalIndent(v, "", "  "). The store's records
+// write their own JSON (record.Session's and Meta's MarshalJSON), which is
+// indented as it is: encoding/json would first check and copy it, a second
+// pass over the record on the way to exit.
+func marshalIndent(v any) ([]byte, error) {
+	m, ok := v.(json.Marshaler)
+	if !ok {
+		return json.MarshalIndent(v, "", "  ")
+	}
+	b, err := m.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	out.Grow(len(b) + len(b)/2)
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
 // writeNew writes v as JSON to path, a file that must not exist yet, in
 // one write.
 func writeNew(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := marshalIndent(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
 	}
@@ -544,7 +566,7 @@ func writeFileAtomic(path string, v any) error { return writeFile(path, nil, v, 
 // temporary file, empty and next to path, made already when f is not nil
 // (writeFile closes it).
 func writeFile(path string, f *os.File, v any, sync bool) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := marshalIndent(v)
 	if err != nil {
 		if f != nil {
 			f.Close()
