@@ -134,6 +134,10 @@ type Options struct {
 	// session starts, is made whole there: every child runs with its
 	// record on disk.
 	BeforeChild func()
+	// OnTelemetry, when set, is called once, when the child's first
+	// batch of telemetry (spans, log records or metric points) arrives,
+	// before it is counted.
+	OnTelemetry func()
 }
 
 // NewID returns a new session id (a random UUID).
@@ -186,6 +190,7 @@ func New(opts Options) (*Session, error) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
 	s.sink = newSink(opts.Consumers, opts.Prices)
+	s.sink.onFirst = opts.OnTelemetry
 	if opts.AgentOps != nil {
 		s.agentOps = &agentOpsStandIn{relay: opts.AgentOps, uses: s.sink.noteSpanUses()}
 	}

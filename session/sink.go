@@ -33,6 +33,16 @@ type Sink struct {
 	// arrived gets a value (dropped when one is pending) after each batch
 	// is counted: the budget watch looks at the spend then.
 	arrived chan struct{}
+	// onFirst, when set, is called once, when the first batch arrives.
+	onFirst func()
+	first   sync.Once
+}
+
+// arrive is called as each batch arrives.
+func (k *Sink) arrive() {
+	if k.onFirst != nil {
+		k.first.Do(k.onFirst)
+	}
 }
 
 func newSink(consumers []receiver.Sink, p events.Pricer) *Sink {
@@ -58,6 +68,7 @@ func (k *Sink) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 // duplicate. The batch is decoded into pdata only for the consumers: with
 // none, its events are read from the request's bytes.
 func (k *Sink) ConsumeTraceBatch(ctx context.Context, t *receiver.Traces) error {
+	k.arrive()
 	if len(k.consumers) > 0 {
 		var errs []error
 		if body, ok := t.Request(); ok && !k.NeedsPData() {
@@ -136,6 +147,7 @@ func (k *Sink) tallyCaptured(td ptrace.Traces) {
 // ConsumeLogs passes the batch on and, once taken, counts its log records
 // and turns those of severity ERROR and above into error events.
 func (k *Sink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	k.arrive()
 	var errs []error
 	for _, c := range k.consumers {
 		errs = append(errs, c.ConsumeLogs(ctx, ld))
@@ -168,6 +180,7 @@ func (k *Sink) tallyLogs(ld plog.Logs) {
 
 // ConsumeMetrics passes the batch on and, once taken, counts its data points.
 func (k *Sink) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+	k.arrive()
 	var errs []error
 	for _, c := range k.consumers {
 		errs = append(errs, c.ConsumeMetrics(ctx, md))
