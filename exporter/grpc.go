@@ -227,13 +227,7 @@ func (g *grpcTarget) call(ctx context.Context, path string, msg []byte, e *Signa
 	}
 	gz := e.Compression != "none"
 	if gz {
-		var buf bytes.Buffer
-		buf.Grow(len(msg) / 4)
-		zw := gzipWriter(&buf)
-		_, _ = zw.Write(msg)
-		_ = zw.Close()
-		gzipPool.Put(zw)
-		msg = buf.Bytes()
+		msg = gzipBytes(msg)
 	}
 	frame := otlpwire.AppendFrame(make([]byte, 0, 5+len(msg)), msg, gz)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.origin+path, bytes.NewReader(frame))

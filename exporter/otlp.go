@@ -258,13 +258,7 @@ func (o *OTLP) post(ctx context.Context, e *SignalEndpoint, body []byte) error {
 	}
 	gz := e.Compression != "none"
 	if gz {
-		var buf bytes.Buffer
-		buf.Grow(len(body) / 4)
-		zw := gzipWriter(&buf)
-		_, _ = zw.Write(body)
-		_ = zw.Close()
-		gzipPool.Put(zw)
-		body = buf.Bytes()
+		body = gzipBytes(body)
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
@@ -336,13 +330,21 @@ func parseRetryAfter(v string) (time.Duration, bool) {
 
 var gzipPool sync.Pool
 
-func gzipWriter(w io.Writer) *gzip.Writer {
-	if zw, ok := gzipPool.Get().(*gzip.Writer); ok {
-		zw.Reset(w)
-		return zw
+// gzipBytes is b gzip-compressed at BestSpeed, by a pooled writer: the body
+// of an OTLP/HTTP request, or the message of an OTLP/gRPC one.
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(b) / 4)
+	zw, ok := gzipPool.Get().(*gzip.Writer)
+	if ok {
+		zw.Reset(&buf)
+	} else {
+		zw, _ = gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	}
-	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
-	return zw
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	gzipPool.Put(zw)
+	return buf.Bytes()
 }
 
 // Shutdown closes the idle connections, gRPC and HTTP.
