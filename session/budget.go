@@ -153,7 +153,7 @@ func (b *budgetWatch) end(rec *record.Session) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out.Exceeded, out.ExceededAt = b.exceeded, b.exceededAt
+	out.Exceeded, out.ExceededAt = b.exceeded, b.exceededAt.UTC()
 	if out.Exceeded == nil {
 		t := rec.Totals
 		final := spendOf(t)

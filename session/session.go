@@ -215,7 +215,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 		ID:            s.id,
 		Command:       append([]string{s.opts.Command}, s.opts.Args...),
 		Dir:           s.opts.Dir,
-		Start:         time.Now(),
+		Start:         time.Now().UTC(), // the record's times are UTC (docs/session-json.md)
 	}
 	if rec.Dir == "" {
 		rec.Dir, _ = os.Getwd()
@@ -335,7 +335,7 @@ func (s *Session) Run(ctx context.Context) (*record.Session, error) {
 	_ = s.receiver.Shutdown(drainCtx)
 	cancel()
 	rec.ReceiverRefused = s.receiver.Refusals()
-	rec.End = time.Now()
+	rec.End = time.Now().UTC()
 	// The end state goes on the session span (AgentOps reads it there), so
 	// it is decided before the span ends.
 	s.sink.fill(rec)

@@ -86,7 +86,7 @@ func (rs *runStore) beginAsync(id string) {
 	if rs == nil {
 		return
 	}
-	m := store.Meta{ID: id, Command: rs.opts.Command, Start: time.Now()}
+	m := store.Meta{ID: id, Command: rs.opts.Command, Start: time.Now().UTC()}
 	rs.begun, rs.prepared = make(chan struct{}), make(chan struct{})
 	w := rs.writer
 	go func() {
