@@ -276,20 +276,9 @@ func markRepeats(evs []Event, keys []idSet, lin *Lineage, seen *Repeats, c *corr
 		return
 	}
 	g := c.g.reset(len(evs))
-	if c.byKey == nil {
-		c.byKey = make(map[uint64]int, len(c.cand))
-	}
-	clear(c.byKey)
+	c.unionByKeys(g, func(i int) *idSet { return &keys[i] })
 	logs := false
 	for _, i := range c.cand {
-		ks := &keys[i]
-		for _, k := range ks.k[:ks.n] {
-			if j, ok := c.byKey[k]; ok {
-				g.union(i, j)
-			} else {
-				c.byKey[k] = i
-			}
-		}
 		logs = logs || evs[i].Source == "log"
 	}
 	// A log event emitted in the span of its call: only when there are logs.
@@ -312,8 +301,43 @@ func markRepeats(evs []Event, keys []idSet, lin *Lineage, seen *Repeats, c *corr
 		}
 	}
 	sameUsage(evs, lin, g, c)
-	// Most events are a group of their own: only the others are gathered.
-	c.size = slices.Grow(c.size[:0], len(evs))[:len(evs)]
+	c.gather(g, len(evs), func(i int) {
+		if seen != nil && seen.len() > 0 {
+			if ref, ok := seen.counts(keys[i]); ok {
+				evs[i].SameAs = ref
+			}
+		}
+	})
+	for _, m := range c.members {
+		settle(evs, keys, m, seen)
+	}
+}
+
+// unionByKeys joins the candidates that share an id key; keys(i) is
+// candidate i's set.
+func (c *correlator) unionByKeys(g *groups, keys func(i int) *idSet) {
+	if c.byKey == nil {
+		c.byKey = make(map[uint64]int, len(c.cand))
+	}
+	clear(c.byKey)
+	for _, i := range c.cand {
+		ks := keys(i)
+		for _, k := range ks.k[:ks.n] {
+			if j, ok := c.byKey[k]; ok {
+				g.union(i, j)
+			} else {
+				c.byKey[k] = i
+			}
+		}
+	}
+}
+
+// gather puts the candidates of every group of more than one in
+// c.members, by the group's root, and calls alone with each candidate in a
+// group of its own. Most events are a group of their own: only the others
+// are gathered. n is the number of events the groups are of.
+func (c *correlator) gather(g *groups, n int, alone func(i int)) {
+	c.size = slices.Grow(c.size[:0], n)[:n]
 	clear(c.size)
 	for _, i := range c.cand {
 		c.size[g.find(i)]++
@@ -323,18 +347,11 @@ func markRepeats(evs []Event, keys []idSet, lin *Lineage, seen *Repeats, c *corr
 	}
 	clear(c.members)
 	for _, i := range c.cand {
-		r := g.find(i)
-		switch {
-		case c.size[r] > 1:
+		if r := g.find(i); c.size[r] > 1 {
 			c.members[r] = append(c.members[r], i)
-		case seen != nil && seen.len() > 0:
-			if ref, ok := seen.counts(keys[i]); ok {
-				evs[i].SameAs = ref
-			}
+		} else {
+			alone(i)
 		}
-	}
-	for _, m := range c.members {
-		settle(evs, keys, m, seen)
 	}
 }
 

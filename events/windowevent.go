@@ -1,9 +1,6 @@
 package events
 
-import (
-	"slices"
-	"strings"
-)
+import "strings"
 
 // windowEvent is an event a Window holds, packed as a kept event is (see
 // keptEvent): as an Event with its LLM part, its id keys and its strings
@@ -239,40 +236,14 @@ func (w *Window) markRepeats() {
 		return
 	}
 	g := c.g.reset(len(w.evs))
-	if c.byKey == nil {
-		c.byKey = make(map[uint64]int, len(c.cand))
-	}
-	clear(c.byKey)
-	for _, i := range c.cand {
-		ks := &w.evs[i].keys
-		for _, k := range ks.k[:ks.n] {
-			if j, ok := c.byKey[k]; ok {
-				g.union(i, j)
-			} else {
-				c.byKey[k] = i
-			}
-		}
-	}
-	c.size = slices.Grow(c.size[:0], len(w.evs))[:len(w.evs)]
-	clear(c.size)
-	for _, i := range c.cand {
-		c.size[g.find(i)]++
-	}
-	if c.members == nil {
-		c.members = map[int][]int{}
-	}
-	clear(c.members)
-	for _, i := range c.cand {
-		r := g.find(i)
-		switch {
-		case c.size[r] > 1:
-			c.members[r] = append(c.members[r], i)
-		case seen.len() > 0:
+	c.unionByKeys(g, func(i int) *idSet { return &w.evs[i].keys })
+	c.gather(g, len(w.evs), func(i int) {
+		if seen.len() > 0 {
 			if ref, ok := seen.counts(w.evs[i].keys); ok {
 				w.evs[i].sameAs = ref
 			}
 		}
-	}
+	})
 	for _, m := range c.members {
 		w.settle(m)
 	}
