@@ -8,6 +8,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 // appendTraces appends td in the OTLP JSON encoding to b, byte for byte as
@@ -55,7 +57,7 @@ func appendResourceSpans(b []byte, rs ptrace.ResourceSpans) []byte {
 	}
 	if u := rs.SchemaUrl(); u != "" {
 		b = append(b, `,"schemaUrl":`...)
-		b = appendString(b, u)
+		b = otlpwire.AppendJSONString(b, u)
 	}
 	return append(b, '}')
 }
@@ -66,13 +68,13 @@ func appendScopeSpans(b []byte, ss ptrace.ScopeSpans) []byte {
 	more := false
 	if sc.Name() != "" {
 		b = append(b, `"name":`...)
-		b = appendString(b, sc.Name())
+		b = otlpwire.AppendJSONString(b, sc.Name())
 		more = true
 	}
 	if sc.Version() != "" {
 		b = appendComma(b, more)
 		b = append(b, `"version":`...)
-		b = appendString(b, sc.Version())
+		b = otlpwire.AppendJSONString(b, sc.Version())
 		more = true
 	}
 	if sc.Attributes().Len() > 0 {
@@ -96,7 +98,7 @@ func appendScopeSpans(b []byte, ss ptrace.ScopeSpans) []byte {
 	}
 	if u := ss.SchemaUrl(); u != "" {
 		b = append(b, `,"schemaUrl":`...)
-		b = appendString(b, u)
+		b = otlpwire.AppendJSONString(b, u)
 	}
 	return append(b, '}')
 }
@@ -121,7 +123,7 @@ func appendSpan(b []byte, sp ptrace.Span) []byte {
 	}
 	if ts := sp.TraceState().AsRaw(); ts != "" {
 		field("traceState")
-		b = appendString(b, ts)
+		b = otlpwire.AppendJSONString(b, ts)
 	}
 	if id := sp.ParentSpanID(); !id.IsEmpty() {
 		field("parentSpanId")
@@ -133,7 +135,7 @@ func appendSpan(b []byte, sp ptrace.Span) []byte {
 	}
 	if sp.Name() != "" {
 		field("name")
-		b = appendString(b, sp.Name())
+		b = otlpwire.AppendJSONString(b, sp.Name())
 	}
 	if k := sp.Kind(); k != 0 {
 		field("kind")
@@ -191,7 +193,7 @@ func appendSpan(b []byte, sp ptrace.Span) []byte {
 	st := sp.Status()
 	if st.Message() != "" {
 		b = append(b, `"message":`...)
-		b = appendString(b, st.Message())
+		b = otlpwire.AppendJSONString(b, st.Message())
 	}
 	if c := st.Code(); c != 0 {
 		b = appendComma(b, st.Message() != "")
@@ -212,7 +214,7 @@ func appendSpanEvent(b []byte, ev ptrace.SpanEvent) []byte {
 	if ev.Name() != "" {
 		b = appendComma(b, more)
 		b = append(b, `"name":`...)
-		b = appendString(b, ev.Name())
+		b = otlpwire.AppendJSONString(b, ev.Name())
 		more = true
 	}
 	if ev.Attributes().Len() > 0 {
@@ -243,7 +245,7 @@ func appendSpanLink(b []byte, l ptrace.SpanLink) []byte {
 	if ts := l.TraceState().AsRaw(); ts != "" {
 		b = appendComma(b, more)
 		b = append(b, `"traceState":`...)
-		b = appendString(b, ts)
+		b = otlpwire.AppendJSONString(b, ts)
 		more = true
 	}
 	if l.Attributes().Len() > 0 {
@@ -277,7 +279,7 @@ func appendKeyValues(b []byte, m pcommon.Map) []byte {
 		b = append(b, '{')
 		if k != "" {
 			b = append(b, `"key":`...)
-			b = appendString(b, k)
+			b = otlpwire.AppendJSONString(b, k)
 			b = append(b, ',')
 		}
 		b = append(b, `"value":`...)
@@ -295,7 +297,7 @@ func appendValue(b []byte, v pcommon.Value) []byte {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		b = append(b, `"stringValue":`...)
-		b = appendString(b, v.Str())
+		b = otlpwire.AppendJSONString(b, v.Str())
 	case pcommon.ValueTypeBool:
 		b = append(b, `"boolValue":`...)
 		b = strconv.AppendBool(b, v.Bool())
@@ -379,85 +381,3 @@ func appendHex(b []byte, id []byte) []byte {
 	b = hex.AppendEncode(b, id)
 	return append(b, '"')
 }
-
-// appendString writes s as a JSON string the way pdata's encoder does:
-// quote, backslash and control characters escaped (\n, \r, \t, else
-// \u00XX), every other byte as it is.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	if !needsEscape(s) {
-		// Most strings of a span: copied as they are.
-		b = append(b, s...)
-		return append(b, '"')
-	}
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !escaped[c] {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-// escaped are the bytes appendString escapes: control characters, '"' and
-// '\\'.
-var escaped = [256]bool{'"': true, '\\': true,
-	0: true, 1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 7: true, 8: true, 9: true, 10: true, 11: true,
-	12: true, 13: true, 14: true, 15: true, 16: true, 17: true, 18: true, 19: true, 20: true, 21: true, 22: true,
-	23: true, 24: true, 25: true, 26: true, 27: true, 28: true, 29: true, 30: true, 31: true}
-
-// needsEscape reports whether s has a byte appendString escapes, eight
-// bytes at a time: the last word of a string overlaps the one before.
-func needsEscape(s string) bool {
-	if len(s) < 8 {
-		for i := 0; i < len(s); i++ {
-			if escaped[s[i]] {
-				return true
-			}
-		}
-		return false
-	}
-	for i := 0; i+8 < len(s); i += 8 {
-		if escapes8(load8(s, i)) {
-			return true
-		}
-	}
-	return escapes8(load8(s, len(s)-8))
-}
-
-// load8 is the eight bytes of s at i as one word (the compiler makes it
-// one load).
-func load8(s string, i int) uint64 {
-	w := s[i : i+8]
-	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-}
-
-// escapes8 reports whether any byte of w is a control character, '"' or
-// '\\': the bytes appendString escapes. The tests for a byte below n and
-// for a zero byte are exact for "any byte" (Hacker's Delight, 6-1).
-func escapes8(w uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	below := (w - 0x20*ones) &^ w
-	quote := w ^ '"'*ones
-	slash := w ^ '\\'*ones
-	return (below|(quote-ones)&^quote|(slash-ones)&^slash)&highs != 0
-}
-
-const hexDigits = "0123456789abcdef"

@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/agentops-dev/agentops/bench/spangen"
+
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 // everyField is a batch that sets every field of the OTLP trace encoding,
@@ -193,7 +195,7 @@ func TestAppendStringEscapesEveryByte(t *testing.T) {
 			for c := range 256 {
 				s := []byte(strings.Repeat("a", n))
 				s[pos] = byte(c)
-				if got, want := string(appendString(nil, string(s))), ref(string(s)); got != want {
+				if got, want := string(otlpwire.AppendJSONString(nil, string(s))), ref(string(s)); got != want {
 					t.Fatalf("byte %#x at %d of %d: %s, want %s", c, pos, n, got, want)
 				}
 			}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"unsafe"
+
+	"github.com/agentops-dev/agentops/internal/otlpwire"
 )
 
 // appendTraceRequest appends an OTLP/HTTP protobuf trace request (an
@@ -214,19 +216,7 @@ func (e *wireJSON) resourceSpans(m []byte) bool {
 		e.b = appendUint32Field(e.b, more, "droppedAttributesCount", n)
 	}
 	e.b = append(e.b, '}')
-	if first[2] > 0 {
-		e.b = append(e.b, `,"scopeSpans":[`...)
-		if !e.list(m, 2, first[:], e.scopeSpans) {
-			return false
-		}
-		e.b = append(e.b, ']')
-	}
-	if u := one[3].p; len(u) > 0 {
-		e.b = append(e.b, `,"schemaUrl":`...)
-		e.b = appendString(e.b, str(u))
-	}
-	e.b = append(e.b, '}')
-	return true
+	return e.listAndSchema(m, first[:], `,"scopeSpans":[`, e.scopeSpans, one[3].p)
 }
 
 func (e *wireJSON) scopeSpans(m []byte) bool {
@@ -245,13 +235,13 @@ func (e *wireJSON) scopeSpans(m []byte) bool {
 	more := false
 	if len(sc[1].p) > 0 {
 		e.b = append(e.b, `"name":`...)
-		e.b = appendString(e.b, str(sc[1].p))
+		e.b = otlpwire.AppendJSONString(e.b, str(sc[1].p))
 		more = true
 	}
 	if len(sc[2].p) > 0 {
 		e.b = appendComma(e.b, more)
 		e.b = append(e.b, `"version":`...)
-		e.b = appendString(e.b, str(sc[2].p))
+		e.b = otlpwire.AppendJSONString(e.b, str(sc[2].p))
 		more = true
 	}
 	if sfirst[3] > 0 {
@@ -265,16 +255,23 @@ func (e *wireJSON) scopeSpans(m []byte) bool {
 		e.b = appendUint32Field(e.b, more, "droppedAttributesCount", n)
 	}
 	e.b = append(e.b, '}')
+	return e.listAndSchema(m, first[:], `,"spans":[`, e.span, one[3].p)
+}
+
+// listAndSchema ends a ResourceSpans or ScopeSpans object: its list (field
+// 2: the scopeSpans, the spans), opened by open, each item written by item,
+// then its schemaUrl (field 3) when it has one.
+func (e *wireJSON) listAndSchema(m []byte, first []int, open string, item func([]byte) bool, schemaURL []byte) bool {
 	if first[2] > 0 {
-		e.b = append(e.b, `,"spans":[`...)
-		if !e.list(m, 2, first[:], e.span) {
+		e.b = append(e.b, open...)
+		if !e.list(m, 2, first, item) {
 			return false
 		}
 		e.b = append(e.b, ']')
 	}
-	if u := one[3].p; len(u) > 0 {
+	if len(schemaURL) > 0 {
 		e.b = append(e.b, `,"schemaUrl":`...)
-		e.b = appendString(e.b, str(u))
+		e.b = otlpwire.AppendJSONString(e.b, str(schemaURL))
 	}
 	e.b = append(e.b, '}')
 	return true
@@ -332,7 +329,7 @@ func (e *wireJSON) span(m []byte) bool {
 	e.id(&more, "spanId", f[2].p, 8)
 	if len(f[3].p) > 0 {
 		e.field(&more, "traceState")
-		e.b = appendString(e.b, str(f[3].p))
+		e.b = otlpwire.AppendJSONString(e.b, str(f[3].p))
 	}
 	if !e.id(&more, "parentSpanId", f[4].p, 8) {
 		return false
@@ -343,7 +340,7 @@ func (e *wireJSON) span(m []byte) bool {
 	}
 	if len(f[5].p) > 0 {
 		e.field(&more, "name")
-		e.b = appendString(e.b, str(f[5].p))
+		e.b = otlpwire.AppendJSONString(e.b, str(f[5].p))
 	}
 	if k := int32(f[6].v); k != 0 {
 		e.field(&more, "kind")
@@ -400,7 +397,7 @@ func (e *wireJSON) span(m []byte) bool {
 	e.b = append(e.b, '{')
 	if len(st[2].p) > 0 {
 		e.b = append(e.b, `"message":`...)
-		e.b = appendString(e.b, str(st[2].p))
+		e.b = otlpwire.AppendJSONString(e.b, str(st[2].p))
 	}
 	if c := int32(st[3].v); c != 0 {
 		e.b = appendComma(e.b, len(st[2].p) > 0)
@@ -425,7 +422,7 @@ func (e *wireJSON) spanEvent(m []byte) bool {
 	}
 	if len(f[2].p) > 0 {
 		e.field(&more, "name")
-		e.b = appendString(e.b, str(f[2].p))
+		e.b = otlpwire.AppendJSONString(e.b, str(f[2].p))
 	}
 	if first[3] > 0 {
 		e.b = appendComma(e.b, more)
@@ -454,7 +451,7 @@ func (e *wireJSON) spanLink(m []byte) bool {
 	}
 	if len(f[3].p) > 0 {
 		e.field(&more, "traceState")
-		e.b = appendString(e.b, str(f[3].p))
+		e.b = otlpwire.AppendJSONString(e.b, str(f[3].p))
 	}
 	if first[4] > 0 {
 		e.b = appendComma(e.b, more)
@@ -509,7 +506,7 @@ func (e *wireJSON) keyValue(m []byte) bool {
 	e.b = append(e.b, '{')
 	if len(key) > 0 {
 		e.b = append(e.b, `"key":`...)
-		e.b = appendString(e.b, str(key))
+		e.b = otlpwire.AppendJSONString(e.b, str(key))
 		e.b = append(e.b, ',')
 	}
 	e.b = append(e.b, `"value":`...)
@@ -542,7 +539,7 @@ func (e *wireJSON) value(m []byte) bool {
 	switch f.num {
 	case 1:
 		e.b = append(e.b, `"stringValue":`...)
-		e.b = appendString(e.b, str(f.p))
+		e.b = otlpwire.AppendJSONString(e.b, str(f.p))
 	case 2:
 		e.b = append(e.b, `"boolValue":`...)
 		e.b = strconv.AppendBool(e.b, f.v != 0)

@@ -72,31 +72,6 @@ func (p Partial) AppendJSON(dst []byte, rejectedName string) []byte {
 	return append(dst, "}}"...)
 }
 
-// AppendJSONString appends s as a JSON string escaped as pdata's JSON
-// writer escapes it: '"', '\\', and control characters (\n, \r, \t, the
-// rest as \u00xx); everything else as is.
-func AppendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			dst = append(dst, '\\', c)
-		case c == '\n':
-			dst = append(dst, '\\', 'n')
-		case c == '\r':
-			dst = append(dst, '\\', 'r')
-		case c == '\t':
-			dst = append(dst, '\\', 't')
-		case c < ' ':
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-		default:
-			dst = append(dst, c)
-		}
-	}
-	return append(dst, '"')
-}
-
 // ParsePartial reads the partial_success of an Export*ServiceResponse in
 // protobuf or OTLP JSON (any of the three rejected_* names, as a number
 // or a string, in lowerCamelCase or the proto's names). A response
